@@ -1,0 +1,62 @@
+"""Zhongcao (種草): a notes community with social commerce built in."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from app.errors import register_errorhandlers
+from app.extensions import babel, csrf, limiter, login_manager
+
+
+def create_app(config=None) -> Flask:
+    app = Flask(__name__, template_folder="../templates", static_folder="../static", instance_relative_config=False)
+    load_config(app, config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def load_config(app: Flask, config) -> None:
+    from config import config_from_env
+
+    app.config.from_object(config if config is not None else config_from_env())
+
+
+def register_extensions(app: Flask) -> None:
+    from app import i18n, security
+    from app.accounts import auth
+    from app.db import db
+
+    db.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    i18n.init_app(app)
+    auth.init_app(app)
+    security.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.accounts.views import bp as accounts_bp
+    from app.api import bp as api_bp
+    from app.i18n import bp as i18n_bp
+    from app.main.views import bp as main_bp
+    from app.media.views import bp as media_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(i18n_bp)
+    app.register_blueprint(media_bp)
+    app.register_blueprint(api_bp)
+    # The API authenticates with bearer tokens only, never the session cookie, so CSRF cannot apply.
+    csrf.exempt(api_bp)
+
+
+def register_commands(app: Flask) -> None:
+    from app.cli import register
+
+    register(app)
+
+
+__all__ = ["create_app", "babel", "login_manager"]

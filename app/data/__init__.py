@@ -1,0 +1,1 @@
+"""Portable data (../shared/DATA-FORMAT.md): JSON Lines import and export."""

@@ -1,0 +1,1 @@
+"""Social graph: follows (likes, collects, comments and notifications arrive with notes)."""

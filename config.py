@@ -1,0 +1,130 @@
+"""Configuration. Every setting can be overridden from the environment.
+
+`create_app()` with no argument picks the class named by ZHONGCAO_ENV
+(development, testing, production; default development).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+
+def _env(name: str, default=None):
+    value = os.environ.get(name)
+    return default if value in (None, "") else value
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(_env(name, default))
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = _env(name)
+    return default if value is None else value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def normalize_database_url(url: str) -> str:
+    """Accept the usual postgres:// spellings and use the psycopg 3 driver for them."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+class Config:
+    ENV_NAME = "development"
+    SECRET_KEY = _env("SECRET_KEY", "dev-only-not-secret")
+    DATABASE_URL = normalize_database_url(_env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'zhongcao.sqlite3'}"))
+    SEARCH_INDEX_DIR = _env("SEARCH_INDEX_DIR", str(BASE_DIR / "search_index"))
+    MEDIA_DIR = _env("MEDIA_DIR", str(INSTANCE_DIR / "media"))
+    SQLITE_BUSY_TIMEOUT_MS = _env_int("SQLITE_BUSY_TIMEOUT_MS", 10_000)
+
+    # Uploads: 18 photos of up to 12 MB each fit in one request.
+    MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 200 * 1024 * 1024)
+    MAX_IMAGE_BYTES = _env_int("MAX_IMAGE_BYTES", 12 * 1024 * 1024)
+    MAX_IMAGE_PIXELS = _env_int("MAX_IMAGE_PIXELS", 50_000_000)
+    MAX_IMAGE_SIDE = _env_int("MAX_IMAGE_SIDE", 12_000)
+    AVATAR_SIZES = {"thumb": 96, "large": 320}
+
+    # Password hashing (argon2id). Raising these rehashes users at their next login.
+    ARGON2_TIME_COST = _env_int("ARGON2_TIME_COST", 3)
+    ARGON2_MEMORY_COST = _env_int("ARGON2_MEMORY_COST", 64 * 1024)
+    ARGON2_PARALLELISM = _env_int("ARGON2_PARALLELISM", 2)
+
+    # Cookies: set explicitly for both the session and the remember-me cookie.
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    REMEMBER_COOKIE_DURATION = _env_int("REMEMBER_COOKIE_DAYS", 30) * 24 * 3600
+    PERMANENT_SESSION_LIFETIME = 14 * 24 * 3600
+
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = None  # tied to the session instead, so a long-open form still posts
+
+    RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = _env("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
+    API_AUTH_RATE_LIMIT = _env("API_AUTH_RATE_LIMIT", "20 per minute")
+
+    LANGUAGES = ("zh_Hant", "zh_Hans", "en")
+    BABEL_DEFAULT_LOCALE = "zh_Hant"
+    BABEL_DEFAULT_TIMEZONE = _env("BABEL_DEFAULT_TIMEZONE", "Asia/Taipei")
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "app" / "translations")
+
+    # Security headers. No inline script or style anywhere, so the CSP stays strict.
+    CONTENT_SECURITY_POLICY = (
+        "default-src 'self'; img-src 'self' data: blob:; script-src 'self'; style-src 'self'; "
+        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+
+    DEMO_LOAD_ON_EMPTY = _env_bool("DEMO_LOAD_ON_EMPTY", True)
+
+
+class DevelopmentConfig(Config):
+    DEBUG = False
+
+
+class TestingConfig(Config):
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-secret"
+    DATABASE_URL = normalize_database_url(_env("TEST_DATABASE_URL", "sqlite:///:memory:"))
+    WTF_CSRF_ENABLED = False  # tests that check CSRF turn it back on
+    RATELIMIT_ENABLED = False  # the rate-limit test turns it back on
+    # Fast hashing: argon2's minimum sane cost, so the suite does not spend its time hashing.
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 8
+    ARGON2_PARALLELISM = 1
+    DEMO_LOAD_ON_EMPTY = False
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+    DEMO_LOAD_ON_EMPTY = False
+
+    def __init__(self):
+        secret = os.environ.get("SECRET_KEY")
+        if not secret or len(secret) < 32:
+            raise RuntimeError("SECRET_KEY must be set (at least 32 characters) in production")
+        self.SECRET_KEY = secret
+
+
+CONFIGS = {"development": DevelopmentConfig, "testing": TestingConfig, "production": ProductionConfig}
+
+
+def config_from_env():
+    name = _env("ZHONGCAO_ENV", "development")
+    if name not in CONFIGS:
+        raise RuntimeError(f"ZHONGCAO_ENV must be one of {', '.join(CONFIGS)}, not {name!r}")
+    return CONFIGS[name]()

@@ -1,0 +1,229 @@
+"""Shared fixtures: one app per session on a real database, cleaned between tests, and
+factories that return objects made through the real services."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from sqlalchemy import event, text
+
+from app import create_app
+from app.db import Base, db
+from app.extensions import limiter
+from config import TestingConfig
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+DEFAULT_PASSWORD = "correct horse battery"
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip with a reason when a server or tool is missing, except under CI where it must exist."""
+    if not condition:
+        if IN_CI:
+            pytest.fail(f"required under CI: {reason}")
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    root = tmp_path_factory.mktemp("zhongcao")
+    config = TestingConfig()
+    if not os.environ.get("TEST_DATABASE_URL"):
+        # A file, not :memory:, so threads (live server, concurrency tests) share one database.
+        config.DATABASE_URL = f"sqlite:///{root / 'test.sqlite3'}"
+    config.MEDIA_DIR = str(root / "media")
+    config.SEARCH_INDEX_DIR = str(root / "search_index")
+    app = create_app(config)
+    import app.models  # noqa: F401
+
+    with app.app_context():
+        engine = db.engine_for_app
+        with engine.begin() as conn:
+            Base.metadata.drop_all(conn)
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+            Base.metadata.create_all(conn)
+    yield app
+    with app.app_context():
+        db.engine_for_app.dispose()
+
+
+def _clean(app) -> None:
+    with app.app_context():
+        engine = db.engine_for_app
+        tables = list(reversed(Base.metadata.sorted_tables))
+        with engine.begin() as conn:
+            if engine.dialect.name == "postgresql":
+                names = ", ".join(f'"{t.name}"' for t in tables)
+                conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    conn.execute(table.delete())
+                if conn.execute(text("SELECT name FROM sqlite_master WHERE name='sqlite_sequence'")).first():
+                    conn.execute(text("DELETE FROM sqlite_sequence"))
+    shutil.rmtree(app.config["MEDIA_DIR"], ignore_errors=True)
+    limiter.reset()
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(request):
+    yield
+    if "app" in request.fixturenames:
+        _clean(request.getfixturevalue("app"))
+
+
+@pytest.fixture
+def app_ctx(app):
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def session(app_ctx):
+    return db.session
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_user(app):
+    from app.accounts import service
+
+    counter = iter(range(1, 10_000))
+
+    def factory(username: str | None = None, *, password: str = DEFAULT_PASSWORD, **kwargs):
+        with app.app_context():
+            return service.register_user(
+                db.session, username=username or f"user{next(counter)}", password=password, **kwargs
+            )
+
+    return factory
+
+
+class Auth:
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, username: str, password: str = DEFAULT_PASSWORD, remember: bool = False, **extra):
+        data = {"username": username, "password": password, **extra}
+        if remember:
+            data["remember"] = "y"
+        return self.client.post("/login", data=data)
+
+    def logout(self):
+        return self.client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)
+
+
+@pytest.fixture
+def api_token(app, client):
+    """A function returning a bearer token for (username, password) through the real API."""
+
+    def issue(username: str, password: str = DEFAULT_PASSWORD) -> str:
+        response = client.post("/api/v1/auth/token", json={"username": username, "password": password})
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()["token"]
+
+    return issue
+
+
+@pytest.fixture
+def csrf_enabled(app, monkeypatch):
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    return app
+
+
+def csrf_token_from(html: str) -> str:
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"', html)
+    assert match, "no csrf_token field in the page"
+    return match.group(1) or match.group(2)
+
+
+class QueryCounter:
+    def __init__(self):
+        self.statements: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(app):
+    """Counts SQL statements sent by the app while the test runs (use .statements to debug)."""
+    counter = QueryCounter()
+    with app.app_context():
+        engine = db.engine_for_app
+
+    def before(conn, cursor, statement, *args):
+        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA", "SAVEPOINT", "RELEASE")):
+            counter.statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", before)
+    yield counter
+    event.remove(engine, "before_cursor_execute", before)
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    require(Path(CHROMIUM).exists(), f"{CHROMIUM} is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run", "--disable-quic"],
+        )
+        yield browser
+        browser.close()
+
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+DESKTOP = {"viewport": {"width": 1280, "height": 860}}
+
+
+@pytest.fixture
+def phone_page(browser, live_server):
+    context = browser.new_context(base_url=live_server, locale="zh-TW", **PHONE)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def artifacts_dir() -> Path:
+    path = Path(__file__).resolve().parent.parent / "test-artifacts"
+    path.mkdir(exist_ok=True)
+    return path
