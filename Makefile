@@ -20,11 +20,11 @@ $(STAMP): pyproject.toml constraints.txt | $(BIN)/python
 install: $(STAMP) translations
 
 translations: $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy -q -d app/translations
+	$(BIN)/pybabel -q compile -d app/translations
 
 extract-messages: $(STAMP)
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -o app/translations/messages.pot .
-	$(BIN)/pybabel update -q -N -i app/translations/messages.pot -d app/translations
+	$(BIN)/pybabel -q extract --ignore-dirs ".* __pycache__" -F babel.cfg -k _l -o app/translations/messages.pot app templates
+	$(BIN)/pybabel -q update -N -i app/translations/messages.pot -d app/translations
 
 run: install
 	$(BIN)/flask db upgrade

@@ -95,10 +95,9 @@ class DevelopmentConfig(Config):
 class TestingConfig(Config):
     ENV_NAME = "testing"
     TESTING = True
-    SECRET_KEY = "testing-secret"
+    SECRET_KEY = "testing-secret"  # noqa: S105  (tests only)
     DATABASE_URL = normalize_database_url(_env("TEST_DATABASE_URL", "sqlite:///:memory:"))
     WTF_CSRF_ENABLED = False  # tests that check CSRF turn it back on
-    RATELIMIT_ENABLED = False  # the rate-limit test turns it back on
     # Fast hashing: argon2's minimum sane cost, so the suite does not spend its time hashing.
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 8

@@ -10,6 +10,7 @@ import click
 from alembic import command as alembic
 from alembic.config import Config as AlembicConfig
 from flask import Flask
+from flask.cli import AppGroup
 
 from app.db import db
 
@@ -37,7 +38,7 @@ def alembic_config() -> AlembicConfig:
     return config
 
 
-@click.group("db", help="Database migrations (Alembic).")
+@click.group("db", cls=AppGroup, help="Database migrations (Alembic).")
 def db_group():
     pass
 
@@ -90,7 +91,7 @@ def database_is_empty() -> bool:
 
 # ---- data ----
 
-@click.group("data", help="Portable data: JSON Lines import and export (shared/DATA-FORMAT.md).")
+@click.group("data", cls=AppGroup, help="Portable data: JSON Lines import and export (shared/DATA-FORMAT.md).")
 def data_group():
     pass
 
@@ -131,7 +132,7 @@ def data_export(directory: Path):
 
 # ---- users ----
 
-@click.group("users", help="User administration.")
+@click.group("users", cls=AppGroup, help="User administration.")
 def users_group():
     pass
 
@@ -153,7 +154,7 @@ def users_make_admin(username: str):
 
 # ---- demo ----
 
-@click.group("demo", help="Demo community.")
+@click.group("demo", cls=AppGroup, help="Demo community.")
 def demo_group():
     pass
 

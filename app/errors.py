@@ -23,7 +23,7 @@ class AppError(Exception):
         if code:
             self.code = code
         self.fields = fields or {}
-        super().__init__(str(self.message))
+        super().__init__(self.message)
 
 
 class Invalid(AppError):
@@ -123,8 +123,6 @@ def handle_http_exception(error: HTTPException):
     if status == 400 and error.description and "CSRF" in str(error.description):
         code, message = "csrf_failed", _l("Your form expired or was sent from another site. Please try again.")
     headers = {k: v for k, v in error.get_headers() if k.lower() not in {"content-type", "content-length"}}
-    if status == 429 and hasattr(error, "retry_after"):
-        headers.setdefault("Retry-After", str(error.retry_after))
     return error_response(status, code, message, headers=headers)
 
 

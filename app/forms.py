@@ -13,7 +13,7 @@ def show_errors(form, error: AppError) -> None:
     for name, message in error.fields.items():
         field = getattr(form, name, None)
         if field is not None:
-            field.errors = [*field.errors, message] if isinstance(field.errors, list) else [message]
+            field.errors = [*field.errors, message]
             placed = True
     if not placed or not error.fields:
         flash(str(error.message), "error")

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, current_app, redirect, request, session
+from flask import Blueprint, Flask, current_app, has_request_context, redirect, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField
+from wtforms import HiddenField, SelectChoice, SelectField
 
 from app.extensions import babel
 from app.security import referrer_path, safe_next
@@ -42,6 +42,8 @@ def negotiate(accept_languages) -> str | None:
 
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     chosen = session.get("locale")
@@ -50,8 +52,12 @@ def select_locale() -> str:
     return negotiate(request.accept_languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def language_choices() -> list[SelectChoice]:
+    return [SelectChoice(code, name, render_kw={"lang": HTML_LANG[code]}) for code, name in LANGUAGE_NAMES.items()]
+
+
 class LocaleForm(FlaskForm):
-    locale = SelectField(choices=list(LANGUAGE_NAMES.items()))
+    locale = SelectField(choices=language_choices)
     next = HiddenField()
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event, text
 
+import app.models  # noqa: F401  (every table on the metadata)
 from app import create_app
 from app.db import Base, db
 from app.extensions import limiter
@@ -39,8 +40,6 @@ def app(tmp_path_factory):
     config.MEDIA_DIR = str(root / "media")
     config.SEARCH_INDEX_DIR = str(root / "search_index")
     app = create_app(config)
-    import app.models  # noqa: F401
-
     with app.app_context():
         engine = db.engine_for_app
         with engine.begin() as conn:

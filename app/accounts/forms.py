@@ -5,6 +5,8 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
 
+from app.i18n import language_choices
+
 
 class RegisterForm(FlaskForm):
     username = StringField(_l("Username"), render_kw={"autocomplete": "username", "autocapitalize": "none"})
@@ -28,7 +30,7 @@ class ReauthenticateForm(FlaskForm):
 class ProfileForm(FlaskForm):
     display_name = StringField(_l("Display name"))
     bio = TextAreaField(_l("Bio"))
-    locale = SelectField(_l("Language"))
+    locale = SelectField(_l("Language"), choices=language_choices)
     avatar = FileField(_l("Avatar"), render_kw={"accept": "image/jpeg,image/png,image/webp,image/heic"})
 
 

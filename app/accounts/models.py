@@ -11,7 +11,6 @@ from app.db import Base, UTCDateTime, utcnow
 
 class User(UserMixin, Base):
     __tablename__ = "users"
-    __table_args__ = (Index("uq_users_username_lower", func.lower("username"), unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(30))
@@ -31,6 +30,10 @@ class User(UserMixin, Base):
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"
+
+
+# Usernames are unique whatever their case.
+Index("uq_users_username_lower", func.lower(User.username), unique=True)
 
 
 class ApiToken(Base):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask import current_app
@@ -41,7 +43,5 @@ def _burn(ph: PasswordHasher, password: str) -> None:
     cache = current_app.extensions.setdefault("password_dummy", {})
     if ph.time_cost not in cache:
         cache[ph.time_cost] = ph.hash("dummy-password")
-    try:
+    with contextlib.suppress(VerifyMismatchError):
         ph.verify(cache[ph.time_cost], password)
-    except VerifyMismatchError:
-        pass

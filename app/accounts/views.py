@@ -11,7 +11,6 @@ from app.db import db
 from app.errors import AppError
 from app.extensions import limiter
 from app.forms import show_errors
-from app.i18n import LANGUAGE_NAMES
 from app.security import safe_next
 
 bp = Blueprint("accounts", __name__)
@@ -30,7 +29,7 @@ def _login_username_key() -> str:
 def register() -> Response | str:
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
-    form = RegisterForm(next=request.args.get("next", ""))
+    form, status = RegisterForm(next=request.args.get("next", "")), 200
     if form.validate_on_submit():
         try:
             user = service.register_user(
@@ -42,11 +41,12 @@ def register() -> Response | str:
             )
         except AppError as error:
             show_errors(form, error)
+            status = error.status
         else:
             login_user(user, remember=True)
             flash(_("Welcome to Zhongcao, %(name)s!", name=user.display_name), "success")
             return redirect(safe_next(form.next.data))
-    return render_template("accounts/register.html", form=form), 400 if form.errors else 200
+    return render_template("accounts/register.html", form=form), status
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -76,6 +76,7 @@ def reauthenticate() -> Response | str:
             login_user(current_user._get_current_object(), remember=True, fresh=True)
             return redirect(safe_next(form.next.data))
         flash(_("Wrong password."), "error")
+        return render_template("accounts/reauthenticate.html", form=form), 400
     return render_template("accounts/reauthenticate.html", form=form)
 
 
@@ -95,8 +96,7 @@ def profile(username: str) -> str:
 @bp.route("/settings/profile", methods=["GET", "POST"])
 @login_required
 def edit_profile() -> Response | str:
-    form = ProfileForm(obj=current_user)
-    form.locale.choices = list(LANGUAGE_NAMES.items())
+    form, status = ProfileForm(obj=current_user), 200
     if form.validate_on_submit():
         try:
             service.update_profile(
@@ -109,16 +109,17 @@ def edit_profile() -> Response | str:
             )
         except AppError as error:
             show_errors(form, error)
+            status = error.status
         else:
             flash(_("Your profile is saved."), "success")
             return redirect(url_for("accounts.profile", username=current_user.username))
-    return render_template("accounts/edit_profile.html", form=form), 400 if form.errors else 200
+    return render_template("accounts/edit_profile.html", form=form), status
 
 
 @bp.route("/settings/password", methods=["GET", "POST"])
 @fresh_login_required
 def change_password() -> Response | str:
-    form = PasswordForm()
+    form, status = PasswordForm(), 200
     if form.validate_on_submit():
         try:
             service.change_password(
@@ -129,12 +130,13 @@ def change_password() -> Response | str:
             )
         except AppError as error:
             show_errors(form, error)
+            status = error.status
         else:
             # The session token rotated; log in again on this device only.
             login_user(current_user._get_current_object(), remember=True, fresh=True)
             flash(_("Your password is changed. Other devices are logged out."), "success")
             return redirect(url_for("accounts.edit_profile"))
-    return render_template("accounts/change_password.html", form=form), 400 if form.errors else 200
+    return render_template("accounts/change_password.html", form=form), status
 
 
 def _current_locale() -> str:

@@ -102,7 +102,8 @@ def _validate(lines, base_dir: Path, progress) -> tuple[dict[str, list[dict]], l
         key = rtype.key(record)
         if key is not None:
             if key in seen[rtype.name]:
-                errors.append(LineError(number, f"duplicate {rtype.name} {key!r} (first on line {seen[rtype.name][key]})"))
+                first = seen[rtype.name][key]
+                errors.append(LineError(number, f"duplicate {rtype.name} {key!r} (first on line {first})"))
                 continue
             seen[rtype.name][key] = number
         for ref_type, ref_key in rtype.refs(record):
