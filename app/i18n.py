@@ -27,9 +27,9 @@ def locale_for_tag(tag: str) -> str | None:
     if parts[0] != "zh":
         return None
     rest = set(parts[1:])
-    if "hant" in rest or rest & TRADITIONAL_REGIONS:
-        return "zh_Hant"
-    return "zh_Hans"
+    if "hant" in rest or "hans" in rest:  # an explicit script wins over the region
+        return "zh_Hant" if "hant" in rest else "zh_Hans"
+    return "zh_Hant" if rest & TRADITIONAL_REGIONS else "zh_Hans"
 
 
 def negotiate(accept_languages) -> str | None:

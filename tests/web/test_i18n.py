@@ -75,7 +75,10 @@ def test_flash_and_error_messages_are_translated(client, make_user, auth):
     assert "We could not find that." not in page.get_data(as_text=True)
 
 
-@pytest.mark.parametrize(("tag", "locale"), [("zh_TW", "zh_Hant"), ("EN", "en"), ("ja", None), ("zh-Hans-HK", "zh_Hant")])
+@pytest.mark.parametrize(
+    ("tag", "locale"),
+    [("zh_TW", "zh_Hant"), ("EN", "en"), ("ja", None), ("zh-Hans-HK", "zh_Hans"), ("zh-Hant", "zh_Hant")],
+)
 def test_locale_for_tag(tag, locale):
     assert locale_for_tag(tag) == locale
 
@@ -85,11 +88,12 @@ def test_catalog_translates_every_string_in_the_code(locale):
     """Extracts messages from the code and templates now, so a new string without a
     translation fails here rather than showing English to a Chinese reader."""
     mapping = [("**.py", "python"), ("**.html", "jinja2")]
+    keywords = {"_": None, "_l": None, "gettext": None, "lazy_gettext": None, "ngettext": (1, 2)}
     wanted = set()
     for folder in ("app", "templates"):
         for _file, _line, message, _comments, _context in extract_from_dir(
-            ROOT / folder, method_map=mapping, directory_filter=lambda path: not path.endswith("__pycache__"), keywords={"_": None, "_l": None, "gettext": None, "ngettext": (1, 2),
-                                                          "lazy_gettext": None}
+            ROOT / folder, method_map=mapping, keywords=keywords,
+            directory_filter=lambda path: not path.endswith("__pycache__"),  # babel skips _partials by default
         ):
             wanted.add(message if isinstance(message, str) else message[0])
     with (ROOT / "app" / "translations" / locale / "LC_MESSAGES" / "messages.po").open("rb") as handle:
