@@ -49,6 +49,9 @@ class Config:
     MAX_IMAGE_PIXELS = _env_int("MAX_IMAGE_PIXELS", 50_000_000)
     MAX_IMAGE_SIDE = _env_int("MAX_IMAGE_SIDE", 12_000)
     AVATAR_SIZES = {"thumb": 96, "large": 320}
+    # Waterfall covers at 360 px wide (720 for 2x screens would double the bytes), note pages at 1080.
+    NOTE_IMAGE_SIZES = {"thumb": 360, "large": 1080}
+    FEED_PAGE_SIZE = _env_int("FEED_PAGE_SIZE", 20)
 
     # Password hashing (argon2id). Raising these rehashes users at their next login.
     ARGON2_TIME_COST = _env_int("ARGON2_TIME_COST", 3)

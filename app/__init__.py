@@ -25,7 +25,7 @@ def load_config(app: Flask, config) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from app import i18n, security
+    from app import i18n, security, templating
     from app.accounts import auth
     from app.db import db
 
@@ -35,20 +35,21 @@ def register_extensions(app: Flask) -> None:
     i18n.init_app(app)
     auth.init_app(app)
     security.init_app(app)
+    templating.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
     from app.accounts.views import bp as accounts_bp
     from app.api import bp as api_bp
+    from app.feed.views import bp as feed_bp
     from app.i18n import bp as i18n_bp
-    from app.main.views import bp as main_bp
     from app.media.views import bp as media_bp
+    from app.moderation.views import bp as moderation_bp
+    from app.notes.views import bp as notes_bp
+    from app.social.views import bp as social_bp
 
-    app.register_blueprint(main_bp)
-    app.register_blueprint(accounts_bp)
-    app.register_blueprint(i18n_bp)
-    app.register_blueprint(media_bp)
-    app.register_blueprint(api_bp)
+    for blueprint in (feed_bp, accounts_bp, notes_bp, social_bp, moderation_bp, i18n_bp, media_bp, api_bp):
+        app.register_blueprint(blueprint)
     # The API authenticates with bearer tokens only, never the session cookie, so CSRF cannot apply.
     csrf.exempt(api_bp)
 

@@ -20,7 +20,7 @@ def is_safe_path(target: str | None) -> bool:
     return not parts.scheme and not parts.netloc
 
 
-def safe_next(target: str | None, default_endpoint: str = "main.index") -> str:
+def safe_next(target: str | None, default_endpoint: str = "feed.index") -> str:
     return target if is_safe_path(target) else url_for(default_endpoint)
 
 

@@ -20,6 +20,8 @@ class User(UserMixin, Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     avatar_key: Mapped[str | None] = mapped_column(String(64))
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    suspension_reason: Mapped[str | None] = mapped_column(String(300))
     # Changes on password change, and is what the session and remember cookies carry, so a
     # password change logs every other session out.
     session_token: Mapped[str] = mapped_column(String(64))

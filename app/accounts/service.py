@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import ApiToken, User
 from app.accounts.passwords import hash_password, needs_rehash, verify_password
 from app.db import utcnow, write_transaction
-from app.errors import Conflict, Invalid, NotFound
+from app.errors import Conflict, Forbidden, Invalid, NotFound
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_]{3,30}$")
 PASSWORD_MIN, PASSWORD_MAX = 8, 128
@@ -80,6 +80,11 @@ def find_user(session: Session, username: str) -> User | None:
     return session.scalar(select(User).where(func.lower(User.username) == (username or "").lower()))
 
 
+def find_users(session: Session, usernames) -> list[User]:
+    names = [n.lower() for n in usernames]
+    return list(session.scalars(select(User).where(func.lower(User.username).in_(names)))) if names else []
+
+
 def get_user(session: Session, username: str) -> User:
     user = find_user(session, username)
     if user is None:
@@ -93,7 +98,7 @@ def load_session_user(session: Session, session_id: str) -> User | None:
     if not user_id.isdigit() or not token:
         return None
     user = session.get(User, int(user_id))
-    if user is None or not secrets.compare_digest(user.session_token, token):
+    if user is None or user.suspended_at is not None or not secrets.compare_digest(user.session_token, token):
         return None
     return user
 
@@ -129,10 +134,14 @@ def register_user(
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:
-    """The user for these credentials, or None. Upgrades the stored hash when config changed."""
+    """The user for these credentials, or None. Upgrades the stored hash when config changed.
+    A suspended account with the right password is told so (and why)."""
     user = find_user(session, username or "")
     if not verify_password(user.password_hash if user else None, password or ""):
         return None
+    if user.suspended_at is not None:
+        raise Forbidden(_l("This account is suspended: %(reason)s", reason=user.suspension_reason or ""),
+                        code="suspended")
     if needs_rehash(user.password_hash):
         new_hash = hash_password(password)
         with write_transaction(session):
@@ -212,7 +221,8 @@ def user_for_token(session: Session, raw_token: str) -> User | None:
     token = session.scalar(
         select(ApiToken).where(ApiToken.token_hash == _token_digest(raw_token), ApiToken.revoked_at.is_(None))
     )
-    return session.get(User, token.user_id) if token else None
+    user = session.get(User, token.user_id) if token else None
+    return user if user is not None and user.suspended_at is None else None
 
 
 def revoke_token(session: Session, raw_token: str) -> None:

@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 from app.accounts import service
 from app.accounts.forms import LoginForm, PasswordForm, ProfileForm, ReauthenticateForm, RegisterForm
 from app.db import db
-from app.errors import AppError
+from app.errors import AppError, NotFound
 from app.extensions import limiter
 from app.forms import show_errors
 from app.security import safe_next
@@ -28,7 +28,7 @@ def _login_username_key() -> str:
 @limiter.limit(_login_limit, methods=["POST"])
 def register() -> Response | str:
     if current_user.is_authenticated:
-        return redirect(url_for("main.index"))
+        return redirect(url_for("feed.index"))
     form, status = RegisterForm(next=request.args.get("next", "")), 200
     if form.validate_on_submit():
         try:
@@ -57,7 +57,11 @@ def login() -> Response | str:
         return redirect(safe_next(request.args.get("next")))
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
-        user = service.authenticate(db.session, form.username.data, form.password.data)
+        try:
+            user = service.authenticate(db.session, form.username.data, form.password.data)
+        except AppError as error:
+            flash(str(error.message), "error")
+            return render_template("accounts/login.html", form=form), error.status
         if user is not None:
             login_user(user, remember=form.remember.data)
             return redirect(safe_next(form.next.data))
@@ -84,13 +88,40 @@ def reauthenticate() -> Response | str:
 def logout() -> Response:
     logout_user()
     flash(_("You have logged out."), "info")
-    return redirect(url_for("main.index"))
+    return redirect(url_for("feed.index"))
+
+
+PROFILE_TABS = ("notes", "collections", "boards", "drafts")
 
 
 @bp.get("/u/<username>")
 def profile(username: str) -> str:
+    from app.feed import service as feed
+    from app.social import service as social
+
     user = service.get_user(db.session, username)
-    return render_template("accounts/profile.html", user=user)
+    is_self = current_user.is_authenticated and current_user.id == user.id
+    if user.suspended_at is not None and not (is_self or current_user.is_authenticated and current_user.is_admin):
+        raise NotFound(_("This account is suspended."))
+    tab = request.args.get("tab", "notes")
+    if tab not in PROFILE_TABS or (tab == "drafts" and not is_self):
+        tab = "notes"
+    cursor, limit = request.args.get("cursor") or None, 20
+    board_id = request.args.get("board", type=int)
+    page = boards = None
+    if tab == "notes":
+        page = feed.user_notes(db.session, user, current_user, cursor, limit)
+    elif tab == "drafts":
+        page = feed.user_notes(db.session, user, current_user, cursor, limit, drafts=True)
+    elif tab == "collections":
+        page = feed.collected_notes(db.session, user, current_user, cursor, limit, board_id=board_id)
+    if tab in ("boards", "collections"):
+        boards = social.list_boards(db.session, user)
+    return render_template(
+        "accounts/profile.html", user=user, tab=tab, page=page, boards=boards, board_id=board_id, is_self=is_self,
+        counts=social.follow_counts(db.session, user),
+        following=social.is_following(db.session, current_user, user),
+    )
 
 
 @bp.route("/settings/profile", methods=["GET", "POST"])

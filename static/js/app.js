@@ -1,7 +1,93 @@
 // Progressive enhancement only: every page works without this file.
+"use strict";
 document.documentElement.classList.add("js");
 
+const csrfToken = (form) => form.querySelector("input[name=csrf_token]")?.value ?? "";
+
+// The language switcher submits itself on change.
 document.addEventListener("change", (event) => {
   const select = event.target.closest("select[data-autosubmit]");
   if (select && select.form) select.form.requestSubmit();
+});
+
+// Destructive buttons ask first.
+document.addEventListener("submit", (event) => {
+  const form = event.target.closest("form[data-confirm]");
+  if (form && !window.confirm(form.dataset.confirm)) event.preventDefault();
+});
+
+// Like, collect and follow buttons: send the same form with fetch, then flip it in place.
+document.addEventListener("submit", async (event) => {
+  const form = event.target.closest("form[data-toggle]");
+  if (!form || event.defaultPrevented) return;
+  event.preventDefault();
+  const button = form.querySelector("button");
+  button.disabled = true;
+  try {
+    const response = await fetch(form.action, {
+      method: "POST",
+      body: new FormData(form),
+      headers: { Accept: "application/json", "X-CSRFToken": csrfToken(form) },
+      credentials: "same-origin",
+    });
+    if (response.status === 401 || response.redirected) {
+      window.location.href = response.url;
+      return;
+    }
+    if (!response.ok) throw new Error(String(response.status));
+    const data = await response.json();
+    const active = Boolean(data.liked ?? data.collected ?? data.following);
+    form.action = active ? form.dataset.actionOff : form.dataset.actionOn;
+    button.classList.toggle("is-active", active);
+    button.setAttribute("aria-pressed", String(active));
+    form.querySelector(".toggle-label").textContent = active ? form.dataset.labelOff : form.dataset.labelOn;
+    const count = form.querySelector(".toggle-count");
+    const value = data.like_count ?? data.collect_count;
+    if (count && value !== undefined) count.textContent = value;
+  } catch (error) {
+    form.submit(); // fall back to the plain form post
+  } finally {
+    button.disabled = false;
+  }
+});
+
+// Infinite scroll: when the "More" link comes into view, fetch the next cards into the waterfall.
+const observeMore = (root) => {
+  const more = root.querySelector("[data-next-page]");
+  if (!more || !("IntersectionObserver" in window)) return;
+  const observer = new IntersectionObserver(async (entries) => {
+    if (!entries.some((entry) => entry.isIntersecting)) return;
+    observer.disconnect();
+    const url = new URL(more.href, window.location.href);
+    url.searchParams.set("partial", "1");
+    more.classList.add("loading");
+    try {
+      const response = await fetch(url, { credentials: "same-origin" });
+      if (!response.ok) throw new Error(String(response.status));
+      const template = document.createElement("template");
+      template.innerHTML = await response.text();
+      const container = more.parentElement;
+      more.remove();
+      container.append(template.content);
+      observeMore(container);
+    } catch (error) {
+      more.classList.remove("loading"); // the link still works as a plain link
+    }
+  }, { rootMargin: "600px 0px" });
+  observer.observe(more);
+};
+document.querySelectorAll("[data-waterfall]").forEach(observeMore);
+
+// Show picked photos before upload, in order: the first is the cover.
+document.addEventListener("change", (event) => {
+  const input = event.target.closest("input[type=file][multiple]");
+  const preview = input?.form?.querySelector("[data-upload-preview]");
+  if (!preview) return;
+  preview.replaceChildren(...Array.from(input.files).slice(0, 18).map((file) => {
+    const img = document.createElement("img");
+    img.src = URL.createObjectURL(file);
+    img.alt = file.name;
+    img.onload = () => URL.revokeObjectURL(img.src);
+    return img;
+  }));
 });

@@ -1,0 +1,1 @@
+"""Feeds: Home (people you follow) and Discover (everyone)."""

@@ -1,0 +1,105 @@
+"""Feed reads. Newest first for now; the trust issue replaces the ordering, not the shape.
+
+A page costs a fixed number of queries whatever its size: the notes with their authors, their
+covers, and the viewer's likes and collects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import and_, false, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from app.accounts.models import User
+from app.notes.models import Note
+from app.notes.service import visible_notes
+from app.pagination import Page, decode_cursor, encode_cursor
+from app.social import service as social
+from app.social.models import Follow
+
+KINDS = ("following", "discover")
+MAX_LIMIT = 50
+
+
+@dataclass
+class FeedItem:
+    note: Note
+    liked: bool
+    collected: bool
+
+
+def clamp_limit(limit, default: int) -> int:
+    try:
+        limit = int(limit)
+    except (TypeError, ValueError):
+        return default
+    return max(1, min(limit, MAX_LIMIT))
+
+
+def follows_anyone(session: Session, viewer: User | None) -> bool:
+    if viewer is None or not viewer.is_authenticated:
+        return False
+    return session.scalar(select(Follow.followee_id).where(Follow.follower_id == viewer.id).limit(1)) is not None
+
+
+def feed_query(kind: str, viewer: User | None):
+    query = select(Note).where(visible_notes(viewer), Note.is_draft == false())
+    if kind == "following":
+        followed = select(Follow.followee_id).where(Follow.follower_id == viewer.id)
+        query = query.where(Note.author_id.in_(followed))
+    return query
+
+
+def notes_page(session: Session, query, viewer: User | None, cursor: str | None, limit: int) -> Page:
+    """Newest-first keyset page of ``query`` (a select of Note), as FeedItems."""
+    after = decode_cursor(cursor)
+    if after and len(after) == 2:
+        published, note_id = after
+        query = query.where(or_(Note.published_at < published,
+                                and_(Note.published_at == published, Note.id < note_id)))
+    query = (query.order_by(Note.published_at.desc(), Note.id.desc())
+             .options(selectinload(Note.author), selectinload(Note.cover)).limit(limit + 1))
+    notes = list(session.scalars(query))
+    page, more = notes[:limit], len(notes) > limit
+    state = social.viewer_state(session, viewer, [n.id for n in page])
+    items = [FeedItem(n, n.id in state["liked"], n.id in state["collected"]) for n in page]
+    next_cursor = encode_cursor(page[-1].published_at, page[-1].id) if more and page else None
+    return Page(items, next_cursor)
+
+
+def get_feed(session: Session, kind: str, viewer: User | None, cursor: str | None = None, limit: int = 20) -> Page:
+    if kind == "following" and (viewer is None or not viewer.is_authenticated):
+        kind = "discover"
+    return notes_page(session, feed_query(kind, viewer), viewer, cursor, limit)
+
+
+def user_notes(session: Session, author: User, viewer: User | None, cursor: str | None, limit: int,
+               drafts: bool = False) -> Page:
+    query = select(Note).where(visible_notes(viewer), Note.author_id == author.id)
+    if drafts:
+        # Drafts have no published_at; list them by last edit on the author's own drafts tab.
+        query = query.where(Note.is_draft.is_(True))
+        notes = list(session.scalars(query.order_by(Note.updated_at.desc()).options(
+            selectinload(Note.author), selectinload(Note.cover)).limit(MAX_LIMIT)))
+        return Page([FeedItem(n, False, False) for n in notes], None)
+    return notes_page(session, query.where(Note.is_draft == false()), viewer, cursor, limit)
+
+
+def collected_notes(session: Session, owner: User, viewer: User | None, cursor: str | None, limit: int,
+                    board_id: int | None = None) -> Page:
+    from app.social.models import Collect
+
+    collected = select(Collect.note_id).where(Collect.user_id == owner.id)
+    if board_id is not None:
+        collected = collected.where(Collect.board_id == board_id)
+    query = select(Note).where(visible_notes(viewer), Note.is_draft == false(), Note.id.in_(collected))
+    return notes_page(session, query, viewer, cursor, limit)
+
+
+def tag_notes(session: Session, tag_name: str, viewer: User | None, cursor: str | None, limit: int) -> Page:
+    from app.notes.models import NoteTag, Tag
+
+    tagged = select(NoteTag.note_id).join(Tag, Tag.id == NoteTag.tag_id).where(Tag.name == tag_name)
+    query = select(Note).where(visible_notes(viewer), Note.is_draft == false(), Note.id.in_(tagged))
+    return notes_page(session, query, viewer, cursor, limit)

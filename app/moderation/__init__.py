@@ -1,0 +1,1 @@
+"""Moderation: reports, hiding content, suspending accounts."""

@@ -1,0 +1,1 @@
+"""Notes: photos, review text, tags, and the link point for a product."""

@@ -1,0 +1,273 @@
+"""Note use cases: create, edit, delete, and reads filtered by what the viewer may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, delete, false, or_, select, true
+from sqlalchemy.orm import Session, selectinload
+
+from app.accounts.models import User
+from app.accounts.service import clean_text
+from app.db import utcnow, write_transaction
+from app.errors import Forbidden, Invalid, NotFound
+from app.media import service as media
+from app.notes import text
+from app.notes.models import Note, NoteImage, NoteTag, Tag
+
+TITLE_MAX, BODY_MAX = 100, 2000
+TAGS_MAX, TAG_LENGTH_MAX = 10, 20
+IMAGES_MIN, IMAGES_MAX = 1, 18
+
+
+# ---- who sees what (the one place) ----
+
+def visible_notes(viewer: User | None):
+    """SQL condition: published, not hidden, author not suspended; authors see their own
+    drafts and hidden notes, admins see hidden ones (to review them)."""
+    public = and_(
+        Note.is_draft == false(),
+        Note.hidden_at.is_(None),
+        Note.author_id.in_(select(User.id).where(User.suspended_at.is_(None))),
+    )
+    if viewer is None or not viewer.is_authenticated:
+        return public
+    if viewer.is_admin:
+        return or_(Note.is_draft == false(), Note.author_id == viewer.id)
+    return or_(public, Note.author_id == viewer.id)
+
+
+def can_see(note: Note, viewer: User | None) -> bool:
+    if viewer is not None and viewer.is_authenticated:
+        if note.author_id == viewer.id:
+            return True
+        if viewer.is_admin and not note.is_draft:
+            return True
+    return note.is_public and note.author.suspended_at is None
+
+
+# ---- validation ----
+
+@dataclass
+class NoteInput:
+    title: str
+    body: str
+    tags: list[str]
+
+
+def parse_tags(raw) -> list[str]:
+    """Tags from a comma/space separated string (forms, multipart API) or a list (JSON)."""
+    if raw is None:
+        return []
+    if isinstance(raw, str):
+        raw = raw.replace("，", ",").replace("、", ",").replace("#", ",").replace(" ", ",").split(",")
+    if not isinstance(raw, list) or not all(isinstance(t, str) for t in raw):
+        raise Invalid(_l("Tags must be text."), fields={"tags": _l("Tags must be text.")})
+    return [t for t in (text.normalize_tag(t) for t in raw) if t]
+
+
+def validate_note(title: str | None, body: str | None, tags) -> NoteInput:
+    title = clean_text(title)
+    body = clean_text(body, multiline=True)
+    if not title:
+        raise Invalid(_l("Give your note a title."), fields={"title": _l("Required.")})
+    if len(title) > TITLE_MAX:
+        message = _l("Titles are at most %(max)d characters.", max=TITLE_MAX)
+        raise Invalid(message, fields={"title": message})
+    if len(body) > BODY_MAX:
+        message = _l("The text is at most %(max)d characters.", max=BODY_MAX)
+        raise Invalid(message, fields={"body": message})
+    all_tags = list(dict.fromkeys(parse_tags(tags) + text.hashtags(body)))
+    if len(all_tags) > TAGS_MAX or any(len(t) > TAG_LENGTH_MAX for t in all_tags):
+        message = _l("Up to %(count)d tags of up to %(length)d characters each.", count=TAGS_MAX,
+                     length=TAG_LENGTH_MAX)
+        raise Invalid(message, fields={"tags": message})
+    return NoteInput(title=title, body=body, tags=all_tags)
+
+
+def _check_image_count(count: int, draft: bool) -> None:
+    if count > IMAGES_MAX or (count < IMAGES_MIN and not draft):
+        message = _l("A note has 1 to %(max)d photos.", max=IMAGES_MAX)
+        raise Invalid(message, fields={"images": message})
+
+
+def _uploads(files) -> list:
+    return [f for f in (files or []) if f is not None and getattr(f, "filename", None) is not None]
+
+
+# ---- writes ----
+
+def _tags_for(session: Session, names: list[str]) -> list[Tag]:
+    if not names:
+        return []
+    existing = {t.name: t for t in session.scalars(select(Tag).where(Tag.name.in_(names)))}
+    for name in names:
+        if name not in existing:
+            existing[name] = Tag(name=name)
+            session.add(existing[name])
+    return [existing[name] for name in names]
+
+
+def _store_uploads(files) -> list[media.StoredImage]:
+    """Process every photo before the transaction; if one fails, none is kept."""
+    sizes = current_app.config["NOTE_IMAGE_SIZES"]
+    stored: list[media.StoredImage] = []
+    try:
+        for file in files:
+            stored.append(media.save_upload(file, sizes))
+    except BaseException:
+        discard_images([s.key for s in stored])
+        raise
+    return stored
+
+
+def discard_images(keys: list[str]) -> None:
+    for key in keys:
+        media.discard(key, current_app.config["NOTE_IMAGE_SIZES"])
+
+
+def create_note(session: Session, author: User, *, title, body, tags, images, product_id=None, rating=None,
+                draft: bool = False) -> Note:
+    data = validate_note(title, body, tags)
+    files = _uploads(images)
+    _check_image_count(len(files), draft)
+    from app.notes import products  # the commerce link point
+
+    product_id, rating = products.validate_link(session, product_id, rating)
+    stored = _store_uploads(files)
+    try:
+        with write_transaction(session):
+            now = utcnow()
+            note = Note(
+                author_id=author.id, title=data.title, body=data.body, is_draft=draft, product_id=product_id,
+                rating=rating, created_at=now, updated_at=now, published_at=None if draft else now,
+            )
+            note.images = [
+                NoteImage(position=i, key=s.key, width=s.width, height=s.height) for i, s in enumerate(stored)
+            ]
+            note.tags = _tags_for(session, data.tags)
+            session.add(note)
+            session.flush()
+            if not draft:
+                _notify_mentions(session, author, note, data.body, previous_body="")
+    except BaseException:
+        discard_images([s.key for s in stored])
+        raise
+    return note
+
+
+def update_note(session: Session, actor: User, note: Note, *, title, body, tags, image_order: list[int] | None,
+                new_images, draft: bool | None = None, product_id=None, rating=None,
+                product_given: bool = False) -> Note:
+    """Edit text, tags and photos. ``image_order`` lists the ids of kept photos in their new
+    order (None keeps them as they are); ``new_images`` are appended after them."""
+    if note.author_id != actor.id:
+        raise Forbidden(_l("Only the author can edit this note."))
+    data = validate_note(title, body, tags)
+    current = {image.id: image for image in note.images}
+    order = list(current) if image_order is None else list(dict.fromkeys(image_order))
+    if any(image_id not in current for image_id in order):
+        raise Invalid(_l("That photo is not part of this note."), fields={"images": _l("Unknown photo.")})
+    files = _uploads(new_images)
+    is_draft = note.is_draft if draft is None else draft
+    _check_image_count(len(order) + len(files), is_draft)
+    if product_given:
+        from app.notes import products
+
+        product_id, rating = products.validate_link(session, product_id, rating)
+    stored = _store_uploads(files)
+    removed = [current[i].key for i in current if i not in order]
+    try:
+        with write_transaction(session):
+            previous_body = note.body if note.published_at else ""
+            note.title, note.body, note.updated_at = data.title, data.body, utcnow()
+            if product_given:
+                note.product_id, note.rating = product_id, rating
+            # Two passes so the (note, position) unique index never sees a duplicate mid-way.
+            for offset, image_id in enumerate(order):
+                current[image_id].position = 1000 + offset
+            session.execute(delete(NoteImage).where(NoteImage.note_id == note.id, NoteImage.id.not_in(order or [0])))
+            session.flush()
+            for position, image_id in enumerate(order):
+                current[image_id].position = position
+            for offset, s in enumerate(stored):
+                session.add(NoteImage(note_id=note.id, position=len(order) + offset, key=s.key, width=s.width,
+                                      height=s.height))
+            note.tags = _tags_for(session, data.tags)
+            if not is_draft and note.is_draft:
+                note.published_at = note.published_at or utcnow()
+            note.is_draft = is_draft
+            if not note.is_draft:
+                _notify_mentions(session, actor, note, data.body, previous_body=previous_body)
+        session.expire(note, ["images", "cover"])
+    except BaseException:
+        discard_images([s.key for s in stored])
+        raise
+    discard_images(removed)
+    return note
+
+
+def delete_note(session: Session, actor: User, note: Note) -> None:
+    if note.author_id != actor.id:
+        raise Forbidden(_l("Only the author can delete this note."))
+    keys = [image.key for image in note.images]
+    with write_transaction(session):
+        session.delete(note)
+    discard_images(keys)
+
+
+def _notify_mentions(session: Session, author: User, note: Note, body: str, previous_body: str) -> None:
+    from app.accounts.service import find_users
+    from app.social.service import notify
+
+    new_names = set(text.mentions(body)) - set(text.mentions(previous_body))
+    for user in find_users(session, new_names):
+        if user.id != author.id:
+            notify(session, recipient_id=user.id, actor_id=author.id, kind="mention", note_id=note.id)
+
+
+# ---- reads ----
+
+def note_query(viewer: User | None):
+    return (
+        select(Note)
+        .where(visible_notes(viewer))
+        .options(selectinload(Note.author), selectinload(Note.images), selectinload(Note.tags))
+    )
+
+
+def get_note(session: Session, note_id: int, viewer: User | None) -> Note:
+    note = session.scalar(note_query(viewer).where(Note.id == note_id))
+    if note is None:
+        raise NotFound(_l("This note does not exist or is not available."))
+    return note
+
+
+def get_own_note(session: Session, note_id: int, actor: User) -> Note:
+    note = get_note(session, note_id, actor)
+    if note.author_id != actor.id:
+        raise Forbidden(_l("Only the author can change this note."))
+    return note
+
+
+def related_notes(session: Session, note: Note, viewer: User | None, limit: int = 6) -> list[Note]:
+    """Other notes sharing a tag, most shared tags first, then newest; else the author's others."""
+    from sqlalchemy import func
+
+    tag_ids = [t.id for t in note.tags]
+    base = select(Note).where(visible_notes(viewer), Note.is_draft == false(), Note.id != note.id)
+    if tag_ids:
+        shared = func.count(NoteTag.tag_id)
+        query = (base.join(NoteTag, NoteTag.note_id == Note.id).where(NoteTag.tag_id.in_(tag_ids))
+                 .group_by(Note.id).order_by(shared.desc(), Note.published_at.desc()))
+    else:
+        query = base.where(Note.author_id == note.author_id).order_by(Note.published_at.desc())
+    query = query.options(selectinload(Note.author), selectinload(Note.cover)).limit(limit)
+    return list(session.scalars(query))
+
+
+def tag_exists(session: Session, name: str) -> bool:
+    return session.scalar(select(true()).where(Tag.name == text.normalize_tag(name))) is not None
+

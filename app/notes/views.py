@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from app.db import db
+from app.errors import AppError
+from app.feed import service as feed
+from app.forms import show_errors
+from app.notes import service
+from app.notes.forms import CommentForm, NoteForm
+from app.notes.text import normalize_tag
+from app.social import service as social
+from app.web import page_arg
+
+bp = Blueprint("notes", __name__)
+
+
+def _is_draft() -> bool:
+    return request.form.get("action") == "draft"
+
+
+@bp.route("/notes/new", methods=["GET", "POST"])
+@login_required
+def create():
+    form, status = NoteForm(), 200
+    if form.validate_on_submit():
+        try:
+            note = service.create_note(
+                db.session, current_user, title=form.title.data, body=form.body.data, tags=form.tags.data,
+                images=request.files.getlist("images"), product_id=form.product.data or None,
+                rating=form.rating.data, draft=_is_draft(),
+            )
+        except AppError as error:
+            show_errors(form, error)
+            status = error.status
+        else:
+            flash(_("Saved as a draft.") if note.is_draft else _("Your note is published!"), "success")
+            return redirect(url_for("notes.show", note_id=note.id))
+    return render_template("notes/edit.html", form=form, note=None), status
+
+
+@bp.get("/notes/<int:note_id>")
+def show(note_id: int):
+    note = service.get_note(db.session, note_id, current_user)
+    state = social.viewer_state(db.session, current_user, [note.id])
+    return render_template(
+        "notes/show.html",
+        note=note,
+        liked=note.id in state["liked"],
+        collected=note.id in state["collected"],
+        following=social.is_following(db.session, current_user, note.author),
+        comments=social.list_comments(db.session, note, current_user),
+        related=service.related_notes(db.session, note, current_user),
+        comment_form=CommentForm(),
+        boards=social.list_boards(db.session, current_user) if current_user.is_authenticated else [],
+    )
+
+
+def _image_order(note) -> list[int]:
+    """Kept photos in the order the author numbered them (inputs position-<id>, remove-<id>)."""
+    kept = []
+    for index, image in enumerate(note.images):
+        if request.form.get(f"remove-{image.id}"):
+            continue
+        try:
+            position = float(request.form.get(f"position-{image.id}", index + 1))
+        except ValueError:
+            position = index + 1
+        kept.append((position, index, image.id))
+    return [image_id for _position, _index, image_id in sorted(kept)]
+
+
+@bp.route("/notes/<int:note_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(note_id: int):
+    note = service.get_own_note(db.session, note_id, current_user)
+    form, status = NoteForm(obj=note), 200
+    if request.method == "GET":
+        form.tags.data = ", ".join(t.name for t in note.tags)
+        form.product.data = note.product_id or ""
+    if form.validate_on_submit():
+        publish = request.form.get("action") == "publish"
+        try:
+            service.update_note(
+                db.session, current_user, note, title=form.title.data, body=form.body.data, tags=form.tags.data,
+                image_order=_image_order(note), new_images=request.files.getlist("images"),
+                draft=False if publish else (True if _is_draft() else None),
+            )
+        except AppError as error:
+            show_errors(form, error)
+            status = error.status
+        else:
+            flash(_("Your changes are saved."), "success")
+            return redirect(url_for("notes.show", note_id=note.id))
+    return render_template("notes/edit.html", form=form, note=note), status
+
+
+@bp.post("/notes/<int:note_id>/delete")
+@login_required
+def delete(note_id: int):
+    note = service.get_own_note(db.session, note_id, current_user)
+    service.delete_note(db.session, current_user, note)
+    flash(_("The note is deleted."), "success")
+    return redirect(url_for("accounts.profile", username=current_user.username))
+
+
+@bp.get("/tags/<name>")
+def tag(name: str):
+    name = normalize_tag(name)
+    page = feed.tag_notes(db.session, name, current_user, page_arg(), 20)
+    return render_template("feed/tag.html", tag=name, page=page)
