@@ -226,3 +226,53 @@ def artifacts_dir() -> Path:
     path = Path(__file__).resolve().parent.parent / "test-artifacts"
     path.mkdir(exist_ok=True)
     return path
+
+
+# ---- notes ----
+
+def image_bytes(size=(120, 160), color=(255, 36, 66), fmt="JPEG") -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, fmt)
+    return buffer.getvalue()
+
+
+def upload(name="photo.jpg", **kwargs):
+    """A (stream, filename) pair for the test client's multipart data."""
+    import io
+
+    return (io.BytesIO(image_bytes(**kwargs)), name)
+
+
+class _Upload:
+    """A werkzeug FileStorage stand-in built from real image bytes, for calling services."""
+
+    def __init__(self, data: bytes, filename: str = "photo.jpg"):
+        import io
+
+        self.stream = io.BytesIO(data)
+        self.filename = filename
+
+
+@pytest.fixture
+def make_note(app):
+    from app.accounts.service import find_user
+    from app.notes import service
+
+    def factory(author, title="露營筆記", body="今天去 #露營 好開心", tags="", images=1, draft=False, **kwargs):
+        with app.app_context():
+            user = find_user(db.session, author if isinstance(author, str) else author.username)
+            files = [_Upload(image_bytes(color=(i * 40 % 255, 120, 200))) for i in range(images)]
+            note = service.create_note(db.session, user, title=title, body=body, tags=tags, images=files,
+                                       draft=draft, **kwargs)
+            return note.id
+
+    return factory
+
+
+def media_files(app) -> list[Path]:
+    media = Path(app.config["MEDIA_DIR"])
+    return sorted(media.iterdir()) if media.exists() else []

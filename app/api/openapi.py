@@ -122,15 +122,22 @@ PATHS: dict = {
 }
 
 
+def all_paths_and_schemas() -> tuple[dict, dict]:
+    from app.api import openapi_notes
+
+    return {**PATHS, **openapi_notes.PATHS}, {**SCHEMAS, **openapi_notes.SCHEMAS}
+
+
 def document() -> dict:
+    paths, schemas = all_paths_and_schemas()
     return {
         "openapi": "3.1.0",
         "info": {"title": "Zhongcao API", "version": "1.0.0",
                  "description": "Notes, social graph and social commerce. Bearer tokens from /auth/token."},
         "servers": [{"url": "/"}],
-        "paths": PATHS,
+        "paths": paths,
         "components": {
-            "schemas": SCHEMAS,
+            "schemas": schemas,
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
         },
     }

@@ -73,6 +73,9 @@ class RecordType:
         """Keys of this type already in the database, mapped to their ids."""
         return {}
 
+    def prepare(self, ctx: ImportContext, records: list[dict]) -> None:
+        """Slow work done before the write transaction (photos), all of it undone on failure."""
+
     def insert(self, ctx: ImportContext, records: list[dict]) -> None:
         raise NotImplementedError
 
@@ -119,10 +122,14 @@ class UserRecord(RecordType):
         rows = session.execute(select(func.lower(User.username), User.id).where(func.lower(User.username).in_(keys)))
         return dict(rows.all())
 
+    def prepare(self, ctx, records):
+        from app.data import media_io
+
+        media_io.store_all(ctx, [(r, "_avatar_key", [r["avatar"]]) for r in records if r.get("avatar")],
+                           "AVATAR_SIZES")
+
     def insert(self, ctx, records):
         import secrets
-
-        from app.data import media_io
 
         rows = []
         for record in records:
@@ -135,7 +142,7 @@ class UserRecord(RecordType):
                 "locale": record.get("locale") or "zh_Hant",
                 "password_hash": password_hash,
                 "is_admin": bool(record.get("is_admin", False)),
-                "avatar_key": media_io.import_avatar(ctx, record.get("avatar")),
+                "avatar_key": record.get("_avatar_key"),
                 "session_token": secrets.token_hex(16),
                 "created_at": parse_time(record.get("created_at"), ctx.now),
             })
@@ -203,6 +210,3 @@ class FollowRecord(RecordType):
         for a, b, created_at in session.execute(query):
             yield {"type": "follow", "follower": a, "followee": b, "created_at": format_time(created_at)}
 
-
-# Insertion order: a type comes after every type it can refer to.
-RECORD_TYPES: dict[str, RecordType] = {r.name: r for r in (UserRecord(), FollowRecord())}

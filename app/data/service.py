@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from app.accounts.passwords import hasher
 from app.data import media_io
-from app.data.records import ISO_Z, RECORD_TYPES, ImportContext, RecordType
+from app.data.records import ISO_Z, ImportContext, RecordType
+from app.data.types import RECORD_TYPES
 from app.db import utcnow, write_transaction
 
 MAX_ERRORS = 100
@@ -127,7 +128,8 @@ def _check_against_database(session: Session, records, unresolved, errors, ctx: 
     for _line, ref_type, ref_key in unresolved:
         wanted[ref_type].add(ref_key)
     for ref_type, keys in wanted.items():
-        ctx.ids.setdefault(ref_type, {}).update(RECORD_TYPES[ref_type].existing_keys(session, keys))
+        if ref_type in RECORD_TYPES:
+            ctx.ids.setdefault(ref_type, {}).update(RECORD_TYPES[ref_type].existing_keys(session, keys))
     for line, ref_type, ref_key in unresolved:
         if ref_key not in ctx.ids.get(ref_type, {}):
             errors.append(LineError(line, f"refers to {ref_type} {ref_key!r}, which is not defined before this line"))
@@ -156,6 +158,9 @@ def import_file(session: Session, path: Path, *, progress: Callable[[int], None]
         raise ImportFailed(sorted(errors, key=lambda e: e.line)[:MAX_ERRORS])
     _hash_plain_passwords(records.get("user", []))
     try:
+        for name, rtype in RECORD_TYPES.items():
+            if records.get(name):
+                rtype.prepare(ctx, records[name])
         with write_transaction(session):
             for name, rtype in RECORD_TYPES.items():
                 batch = records.get(name, [])

@@ -34,7 +34,9 @@ def _require_admin(actor: User) -> None:
 
 def _target(session: Session, target_type: str, target_id: int):
     model = {"note": Note, "comment": Comment}.get(target_type)
-    target = session.get(model, target_id) if model else None
+    if model is None:
+        raise Invalid(_l("You can report notes and comments."), fields={"target_type": _l("note or comment")})
+    target = session.get(model, target_id)
     if target is None:
         raise NotFound(_l("What you reported no longer exists."))
     return target

@@ -76,10 +76,9 @@ def _image_order(note) -> list[int]:
 @login_required
 def edit(note_id: int):
     note = service.get_own_note(db.session, note_id, current_user)
-    form, status = NoteForm(obj=note), 200
-    if request.method == "GET":
-        form.tags.data = ", ".join(t.name for t in note.tags)
-        form.product.data = note.product_id or ""
+    form = NoteForm(data={"title": note.title, "body": note.body, "tags": ", ".join(t.name for t in note.tags),
+                          "product": note.product_id or "", "rating": note.rating})
+    status = 200
     if form.validate_on_submit():
         publish = request.form.get("action") == "publish"
         try:

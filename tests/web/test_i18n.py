@@ -88,15 +88,20 @@ def test_catalog_translates_every_string_in_the_code(locale):
     """Extracts messages from the code and templates now, so a new string without a
     translation fails here rather than showing English to a Chinese reader."""
     mapping = [("**.py", "python"), ("**.html", "jinja2")]
-    keywords = {"_": None, "_l": None, "gettext": None, "lazy_gettext": None, "ngettext": (1, 2)}
+    keywords = {"_": None, "_l": None, "gettext": None, "lazy_gettext": None, "ngettext": (1, 2),
+                "pgettext": ((1, "c"), 2)}
     wanted = set()
     for folder in ("app", "templates"):
-        for _file, _line, message, _comments, _context in extract_from_dir(
+        for _file, _line, message, _comments, context in extract_from_dir(
             ROOT / folder, method_map=mapping, keywords=keywords,
             directory_filter=lambda path: not path.endswith("__pycache__"),  # babel skips _partials by default
         ):
-            wanted.add(message if isinstance(message, str) else message[0])
+            wanted.add((message if isinstance(message, str) else message[0], context))
     with (ROOT / "app" / "translations" / locale / "LC_MESSAGES" / "messages.po").open("rb") as handle:
         catalog = read_po(handle)
-    missing = sorted(m for m in wanted if not catalog.get(m) or not catalog.get(m).string or catalog.get(m).fuzzy)
+    def translated(message, context) -> bool:
+        entry = catalog.get(message, context=context)
+        return bool(entry and entry.string and not entry.fuzzy)
+
+    missing = sorted(m for m, context in wanted if not translated(m, context))
     assert not missing, f"{locale} lacks translations for: {missing}"
