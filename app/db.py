@@ -166,6 +166,7 @@ def insert_ignore(session: Session, model, values: dict) -> bool:
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    result = session.execute(insert(model).values(**values).on_conflict_do_nothing())
-    return result.rowcount == 1
+    # RETURNING, not rowcount: psycopg 3 reports rowcount -1 for ON CONFLICT DO NOTHING.
+    key = next(iter(model.__table__.primary_key.columns))
+    return session.execute(insert(model).values(**values).on_conflict_do_nothing().returning(key)).first() is not None
 

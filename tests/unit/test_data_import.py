@@ -131,3 +131,73 @@ def _png() -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (20, 20), (0, 128, 0)).save(buffer, "PNG")
     return buffer.getvalue()
+
+
+def test_notes_and_reactions_round_trip_with_photos(tmp_path, app, runner):
+    from tests.conftest import _clean, image_bytes
+
+    images = tmp_path / "images"
+    images.mkdir()
+    for i in range(3):
+        (images / f"p{i}.jpg").write_bytes(image_bytes(size=(200 + i * 10, 300), color=(i * 60, 100, 150)))
+    records = [
+        {"type": "user", "username": "mei", "password": "demo-password"},
+        {"type": "user", "username": "lei", "password": "demo-password"},
+        {"type": "note", "ref": "n1", "author": "mei", "title": "台北咖啡地圖", "body": "大安區 #咖啡 推薦",
+         "tags": ["咖啡", "台北"], "images": ["images/p0.jpg", "images/p1.jpg"], "product": None, "rating": None,
+         "created_at": "2026-10-03T10:00:00Z"},
+        {"type": "note", "ref": "n2", "author": "lei", "title": "上海早餐", "tags": [], "images": ["images/p2.jpg"]},
+        {"type": "like", "user": "lei", "note": "n1"},
+        {"type": "like", "user": "mei", "note": "n2"},
+        {"type": "collect", "user": "lei", "note": "n1", "created_at": "2026-10-04T00:00:00Z"},
+        {"type": "comment", "ref": "c1", "user": "lei", "note": "n1", "body": "收藏了！"},
+        {"type": "comment", "ref": "c2", "user": "mei", "note": "n1", "body": "謝謝～", "parent": "c1"},
+    ]
+    source = write_jsonl(tmp_path / "data.jsonl", records)
+    result = runner.invoke(args=["data", "import", str(source)])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        from app.notes.models import Note
+
+        note = db.session.scalars(select(Note).where(Note.title == "台北咖啡地圖")).one()
+        assert (note.like_count, note.collect_count, note.comment_count) == (1, 1, 2)
+    first = tmp_path / "one"
+    assert runner.invoke(args=["data", "export", str(first)]).exit_code == 0
+    exported = sorted((first / "data.jsonl").read_text(encoding="utf-8").splitlines())
+    note_line = json.loads(next(line for line in exported if '"台北咖啡地圖"' in line))
+    assert note_line["images"] == ["media/note_n1_1.webp", "media/note_n1_2.webp"]
+    assert note_line["created_at"] == "2026-10-03T10:00:00Z"
+    _clean(app)
+    assert runner.invoke(args=["data", "import", str(first / "data.jsonl")]).exit_code == 0
+    second = tmp_path / "two"
+    assert runner.invoke(args=["data", "export", str(second)]).exit_code == 0
+    assert exported == sorted((second / "data.jsonl").read_text(encoding="utf-8").splitlines())
+
+
+def test_note_records_are_validated(tmp_path, app, runner):
+    lines = [
+        {"type": "user", "username": "mei"},
+        {"type": "note", "ref": "n1", "author": "mei", "title": "no photos", "images": []},  # 2
+        {"type": "note", "ref": "n2", "author": "ghost", "title": "x", "images": ["a.jpg"]},  # 3 unknown author + file
+        {"type": "note", "ref": "n3", "author": "mei", "title": "x", "product": "p1", "rating": 5, "images": []},  # 4
+        {"type": "like", "user": "mei", "note": "n9"},  # 5 unknown note
+        {"type": "comment", "ref": "c1", "user": "mei", "note": "n1", "body": ""},  # 6 empty body
+    ]
+    source = write_jsonl(tmp_path / "bad.jsonl", lines)
+    result = runner.invoke(args=["data", "import", str(source)])
+    assert result.exit_code == 1
+    for line in (2, 3, 4, 5, 6):
+        assert f"bad.jsonl:line {line}:" in result.output, result.output
+    assert counts(app) == (0, 0)
+
+
+def test_demo_load_makes_a_community(app, runner):
+    result = runner.invoke(args=["demo", "load", "--small"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        from app.notes.models import Note
+
+        assert db.session.scalar(select(func.count()).select_from(User)) >= 12
+        assert db.session.scalar(select(func.count()).select_from(Note)) >= 30
+    again = runner.invoke(args=["demo", "load", "--if-empty"])
+    assert again.exit_code == 0 and "already has users" in again.output
