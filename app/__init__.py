@@ -28,7 +28,9 @@ def register_extensions(app: Flask) -> None:
     from app import i18n, security, templating
     from app.accounts import auth
     from app.db import db
+    from app.params import IdConverter
 
+    app.url_map.converters["int"] = IdConverter  # before any route is registered
     db.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)

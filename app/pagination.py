@@ -24,8 +24,12 @@ def encode_cursor(*values: Any) -> str:
     return base64.urlsafe_b64encode(json.dumps(plain, separators=(",", ":")).encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None) -> list | None:
-    """The values of a cursor; None when there is none; a clear 400 when it is not one of ours."""
+MAX_ID = 2**63 - 1
+
+
+def decode_cursor(cursor: str | None, shape: tuple[type, ...]) -> list | None:
+    """The values of a cursor, checked against ``shape`` (e.g. (datetime, int)); None when there
+    is no cursor; a clear 400 when it is not one of ours."""
     if not cursor:
         return None
     bad = Invalid(_l("That page cursor is not valid."), code="invalid_cursor")
@@ -33,16 +37,18 @@ def decode_cursor(cursor: str | None) -> list | None:
         values = json.loads(base64.urlsafe_b64decode(cursor[:500] + "=" * (-len(cursor[:500]) % 4)))
     except (ValueError, TypeError):
         raise bad from None
-    if not isinstance(values, list) or not values:
+    if not isinstance(values, list) or len(values) != len(shape):
         raise bad
     out = []
-    for value in values:
-        if isinstance(value, str):
+    for value, kind in zip(values, shape, strict=True):
+        if kind is datetime:
             try:
-                value = datetime.fromisoformat(value)
+                value = datetime.fromisoformat(value) if isinstance(value, str) else None
             except ValueError:
-                raise bad from None
-        elif not isinstance(value, int) or isinstance(value, bool):
+                value = None
+            if value is None or value.tzinfo is None:
+                raise bad
+        elif isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_ID:
             raise bad
         out.append(value)
     return out

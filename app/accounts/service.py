@@ -92,6 +92,15 @@ def get_user(session: Session, username: str) -> User:
     return user
 
 
+def get_visible_user(session: Session, username: str, viewer: User | None) -> User:
+    """A profile as the viewer may see it: suspended accounts exist only for themselves and admins."""
+    user = get_user(session, username)
+    is_privileged = viewer is not None and viewer.is_authenticated and (viewer.id == user.id or viewer.is_admin)
+    if user.suspended_at is not None and not is_privileged:
+        raise NotFound(_l("No such user."))
+    return user
+
+
 def load_session_user(session: Session, session_id: str) -> User | None:
     """flask-login's loader: the cookie carries "id:session_token"; a stale token logs out."""
     user_id, _, token = (session_id or "").partition(":")

@@ -8,9 +8,10 @@ from werkzeug.wrappers import Response
 from app.accounts import service
 from app.accounts.forms import LoginForm, PasswordForm, ProfileForm, ReauthenticateForm, RegisterForm
 from app.db import db
-from app.errors import AppError, NotFound
+from app.errors import AppError
 from app.extensions import limiter
 from app.forms import show_errors
+from app.params import optional_int
 from app.security import safe_next
 
 bp = Blueprint("accounts", __name__)
@@ -99,15 +100,13 @@ def profile(username: str) -> str:
     from app.feed import service as feed
     from app.social import service as social
 
-    user = service.get_user(db.session, username)
+    user = service.get_visible_user(db.session, username, current_user)
     is_self = current_user.is_authenticated and current_user.id == user.id
-    if user.suspended_at is not None and not (is_self or current_user.is_authenticated and current_user.is_admin):
-        raise NotFound(_("This account is suspended."))
     tab = request.args.get("tab", "notes")
     if tab not in PROFILE_TABS or (tab == "drafts" and not is_self):
         tab = "notes"
     cursor, limit = request.args.get("cursor") or None, 20
-    board_id = request.args.get("board", type=int)
+    board_id = optional_int(request.args, "board")
     page = boards = None
     if tab == "notes":
         page = feed.user_notes(db.session, user, current_user, cursor, limit)

@@ -64,7 +64,7 @@ def delete_note(note_id: int):
 
 
 def _toggle(note_id: int, on, off, field: str, count: str):
-    note = service.get_note(db.session, note_id, api_user())
+    note = service.get_actionable_note(db.session, note_id)
     active = request.method == "POST"
     (on if active else off)(db.session, api_user(), note)
     return jsonify({field: active, count: getattr(note, count)})
@@ -81,7 +81,7 @@ def like(note_id: int):
 def collect(note_id: int):
     if request.method == "POST" and request.is_json:
         board_id = optional_int(json_body(), "board_id")
-        note = service.get_note(db.session, note_id, api_user())
+        note = service.get_actionable_note(db.session, note_id)
         social.collect(db.session, api_user(), note, board_id)
         return jsonify({"collected": True, "collect_count": note.collect_count})
     return _toggle(note_id, social.collect, social.uncollect, "collected", "collect_count")
@@ -97,7 +97,7 @@ def list_comments(note_id: int):
 @bp.post("/notes/<int:note_id>/comments")
 @token_required
 def add_comment(note_id: int):
-    note = service.get_note(db.session, note_id, api_user())
+    note = service.get_actionable_note(db.session, note_id)
     body = json_body()
     created = social.add_comment(db.session, api_user(), note, string_field(body, "body"),
                                  optional_int(body, "parent_id"))

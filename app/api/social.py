@@ -24,13 +24,7 @@ def _cursor() -> str | None:
 
 
 def _visible_user(username: str):
-    user = accounts.get_user(db.session, username)
-    viewer = api_user()
-    if user.suspended_at is not None and not (viewer and (viewer.id == user.id or viewer.is_admin)):
-        from app.errors import NotFound
-
-        raise NotFound()
-    return user
+    return accounts.get_visible_user(db.session, username, api_user())
 
 
 @bp.get("/users/<username>")

@@ -7,6 +7,7 @@ covers, and the viewer's likes and collects.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import and_, false, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -53,8 +54,8 @@ def feed_query(kind: str, viewer: User | None):
 
 def notes_page(session: Session, query, viewer: User | None, cursor: str | None, limit: int) -> Page:
     """Newest-first keyset page of ``query`` (a select of Note), as FeedItems."""
-    after = decode_cursor(cursor)
-    if after and len(after) == 2:
+    after = decode_cursor(cursor, (datetime, int))
+    if after:
         published, note_id = after
         query = query.where(or_(Note.published_at < published,
                                 and_(Note.published_at == published, Note.id < note_id)))

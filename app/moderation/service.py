@@ -42,12 +42,22 @@ def _target(session: Session, target_type: str, target_id: int):
     return target
 
 
+def _reportable(session: Session, target_type: str, target_id: int) -> None:
+    """Only what any reader can see can be reported, so a report never reveals a draft."""
+    from app.notes.service import get_actionable_note
+
+    target = _target(session, target_type, target_id)
+    if target_type == "comment" and target.hidden_at is not None:
+        raise NotFound(_l("What you reported no longer exists."))
+    get_actionable_note(session, target.id if target_type == "note" else target.note_id)
+
+
 def report(session: Session, reporter: User, target_type: str, target_id: int, reason: str, detail: str = "") -> Report:
     if reason not in Report.REASONS:
         raise Invalid(_l("Choose a reason."), fields={"reason": _l("Choose a reason.")})
     detail = clean_text(detail, multiline=True)[:500]
     with write_transaction(session):
-        _target(session, target_type, target_id)
+        _reportable(session, target_type, target_id)
         existing = session.scalar(select(Report).where(
             Report.reporter_id == reporter.id, Report.target_type == target_type, Report.target_id == target_id,
             Report.status == "open"))

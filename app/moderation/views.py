@@ -8,6 +8,7 @@ from app.accounts import service as accounts
 from app.db import db
 from app.errors import AppError, Forbidden
 from app.moderation import service
+from app.params import optional_int
 from app.web import back
 
 bp = Blueprint("moderation", __name__)
@@ -18,7 +19,7 @@ bp = Blueprint("moderation", __name__)
 def report():
     try:
         service.report(db.session, current_user, request.form.get("target_type", ""),
-                       request.form.get("target_id", type=int) or 0, request.form.get("reason", ""),
+                       optional_int(request.form, "target_id") or 0, request.form.get("reason", ""),
                        request.form.get("detail", ""))
     except AppError as error:
         flash(str(error.message), "error")
@@ -40,7 +41,7 @@ def queue():
 @login_required
 def hide():
     form = request.form
-    service.hide(db.session, current_user, form.get("target_type", ""), form.get("target_id", type=int) or 0,
+    service.hide(db.session, current_user, form.get("target_type", ""), optional_int(form, "target_id") or 0,
                  form.get("reason", ""))
     flash(_("Hidden. The author has been told why."), "success")
     return redirect(url_for("moderation.queue"))

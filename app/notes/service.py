@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.models import User
 from app.accounts.service import clean_text
-from app.db import utcnow, write_transaction
+from app.db import insert_ignore, utcnow, write_transaction
 from app.errors import Forbidden, Invalid, NotFound
 from app.media import service as media
 from app.notes import text
@@ -39,15 +39,6 @@ def visible_notes(viewer: User | None):
     return or_(public, Note.author_id == viewer.id)
 
 
-def can_see(note: Note, viewer: User | None) -> bool:
-    if viewer is not None and viewer.is_authenticated:
-        if note.author_id == viewer.id:
-            return True
-        if viewer.is_admin and not note.is_draft:
-            return True
-    return note.is_public and note.author.suspended_at is None
-
-
 # ---- validation ----
 
 @dataclass
@@ -69,6 +60,9 @@ def parse_tags(raw) -> list[str]:
 
 
 def validate_note(title: str | None, body: str | None, tags) -> NoteInput:
+    for name, value in (("title", title), ("body", body)):
+        if value is not None and not isinstance(value, str):
+            raise Invalid(_l("Title and text must be text."), fields={name: _l("Must be text.")})
     title = clean_text(title)
     body = clean_text(body, multiline=True)
     if not title:
@@ -102,11 +96,10 @@ def _uploads(files) -> list:
 def _tags_for(session: Session, names: list[str]) -> list[Tag]:
     if not names:
         return []
-    existing = {t.name: t for t in session.scalars(select(Tag).where(Tag.name.in_(names)))}
+    # Insert-or-ignore first: two notes with the same new #tag at once must not collide.
     for name in names:
-        if name not in existing:
-            existing[name] = Tag(name=name)
-            session.add(existing[name])
+        insert_ignore(session, Tag, {"name": name})
+    existing = {t.name: t for t in session.scalars(select(Tag).where(Tag.name.in_(names)))}
     return [existing[name] for name in names]
 
 
@@ -240,6 +233,15 @@ def note_query(viewer: User | None):
 
 def get_note(session: Session, note_id: int, viewer: User | None) -> Note:
     note = session.scalar(note_query(viewer).where(Note.id == note_id))
+    if note is None:
+        raise NotFound(_l("This note does not exist or is not available."))
+    return note
+
+
+def get_actionable_note(session: Session, note_id: int) -> Note:
+    """A note others can react to (like, collect, comment, report): published, not hidden,
+    author not suspended, whoever the actor is. Anything else is a 404, as for readers."""
+    note = session.scalar(note_query(None).where(Note.id == note_id))
     if note is None:
         raise NotFound(_l("This note does not exist or is not available."))
     return note

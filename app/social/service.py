@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, selectinload
@@ -67,7 +69,7 @@ def list_follows(session: Session, user: User, direction: str, cursor: str | Non
         Follow.follower_id, Follow.followee_id)
     query = (select(User, Follow.created_at).join(Follow, theirs == User.id).where(mine == user.id)
              .order_by(Follow.created_at.desc(), User.id.desc()))
-    after = decode_cursor(cursor)
+    after = decode_cursor(cursor, (datetime, int))
     if after:
         created, user_id = after
         query = query.where((Follow.created_at < created) | ((Follow.created_at == created) & (User.id < user_id)))
@@ -100,9 +102,15 @@ def unlike(session: Session, user: User, note: Note) -> None:
     session.refresh(note, ["like_count"])
 
 
-def collect(session: Session, user: User, note: Note, board_id: int | None = None) -> bool:
+def collect(session: Session, user: User, note: Note, board_id: int | None = None,
+            new_board_name: str | None = None) -> bool:
+    """Collect a note, optionally into a board (an existing one, or a new one made in the same step)."""
+    if new_board_name:
+        new_board_name = _board_name(new_board_name)
     with write_transaction(session):
-        if board_id is not None:
+        if new_board_name:
+            board_id = _board_id(session, user, new_board_name)
+        elif board_id is not None:
             board = session.get(Board, board_id)
             if board is None or board.owner_id != user.id:
                 raise NotFound(_l("No such board."))
@@ -135,17 +143,24 @@ def viewer_state(session: Session, viewer: User | None, note_ids: list[int]) -> 
     return {"liked": set(liked), "collected": set(collected)}
 
 
-def create_board(session: Session, owner: User, name: str) -> Board:
-    name = clean_text(name)
+def _board_name(name) -> str:
+    name = clean_text(name if isinstance(name, str) else "")
     if not name or len(name) > BOARD_NAME_MAX:
         message = _l("Board names are 1 to %(max)d characters.", max=BOARD_NAME_MAX)
         raise Invalid(message, fields={"name": message})
+    return name
+
+
+def _board_id(session: Session, owner: User, name: str) -> int:
+    insert_ignore(session, Board, {"owner_id": owner.id, "name": name, "created_at": utcnow()})
+    return session.scalar(select(Board.id).where(Board.owner_id == owner.id, Board.name == name))
+
+
+def create_board(session: Session, owner: User, name: str) -> Board:
+    """Create a board, or return the owner's board of that name."""
+    name = _board_name(name)
     with write_transaction(session):
-        exists = session.scalar(select(Board).where(Board.owner_id == owner.id, Board.name == name))
-        if exists:
-            return exists
-        board = Board(owner_id=owner.id, name=name)
-        session.add(board)
+        board = session.get(Board, _board_id(session, owner, name))
     return board
 
 
@@ -202,10 +217,11 @@ def delete_comment(session: Session, actor: User, comment: Comment, note: Note) 
     if actor.id not in (comment.author_id, note.author_id):
         raise Forbidden(_l("You can only delete your own comments, or comments on your notes."))
     with write_transaction(session):
-        removed = 1 + session.scalar(select(func.count()).select_from(Comment).where(Comment.parent_id == comment.id))
-        session.execute(delete(Comment).where(Comment.parent_id == comment.id))
-        session.execute(delete(Comment).where(Comment.id == comment.id))
-        _bump(session, note.id, Note.comment_count, -removed)
+        # Count what this call really deleted: a second click or a retry removes nothing.
+        replies = session.execute(delete(Comment).where(Comment.parent_id == comment.id)).rowcount
+        own = session.execute(delete(Comment).where(Comment.id == comment.id)).rowcount
+        if own:
+            _bump(session, note.id, Note.comment_count, -(own + replies))
 
 
 def list_comments(session: Session, note: Note, viewer: User | None) -> list[tuple[Comment, list[Comment]]]:
@@ -230,7 +246,7 @@ def list_comments(session: Session, note: Note, viewer: User | None) -> list[tup
 def list_notifications(session: Session, user: User, cursor: str | None, limit: int) -> Page:
     query = (select(Notification).where(Notification.recipient_id == user.id)
              .options(selectinload(Notification.actor)).order_by(Notification.id.desc()))
-    after = decode_cursor(cursor)
+    after = decode_cursor(cursor, (int,))
     if after:
         query = query.where(Notification.id < after[0])
     rows = list(session.scalars(query.limit(limit + 1)))

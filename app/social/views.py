@@ -12,6 +12,7 @@ from app.accounts import service as accounts
 from app.db import db
 from app.errors import AppError
 from app.notes import service as notes
+from app.params import optional_int
 from app.social import service
 from app.web import back, page_arg
 
@@ -21,7 +22,7 @@ bp = Blueprint("social", __name__)
 @bp.post("/u/<username>/follow")
 @login_required
 def follow(username: str):
-    user = accounts.get_user(db.session, username)
+    user = accounts.get_visible_user(db.session, username, current_user)
     service.follow(db.session, current_user, user)
     return back(following=True, followers=service.follow_counts(db.session, user)["followers"])
 
@@ -29,7 +30,7 @@ def follow(username: str):
 @bp.post("/u/<username>/unfollow")
 @login_required
 def unfollow(username: str):
-    user = accounts.get_user(db.session, username)
+    user = accounts.get_visible_user(db.session, username, current_user)
     service.unfollow(db.session, current_user, user)
     return back(following=False, followers=service.follow_counts(db.session, user)["followers"])
 
@@ -37,7 +38,7 @@ def unfollow(username: str):
 @bp.post("/notes/<int:note_id>/like")
 @login_required
 def like(note_id: int):
-    note = notes.get_note(db.session, note_id, current_user)
+    note = notes.get_actionable_note(db.session, note_id)
     service.like(db.session, current_user, note)
     return back(liked=True, like_count=note.like_count)
 
@@ -45,7 +46,7 @@ def like(note_id: int):
 @bp.post("/notes/<int:note_id>/unlike")
 @login_required
 def unlike(note_id: int):
-    note = notes.get_note(db.session, note_id, current_user)
+    note = notes.get_actionable_note(db.session, note_id)
     service.unlike(db.session, current_user, note)
     return back(liked=False, like_count=note.like_count)
 
@@ -53,19 +54,16 @@ def unlike(note_id: int):
 @bp.post("/notes/<int:note_id>/collect")
 @login_required
 def collect(note_id: int):
-    note = notes.get_note(db.session, note_id, current_user)
-    board = request.form.get("board_id", type=int)
-    board_name = (request.form.get("new_board") or "").strip()
-    if board_name:
-        board = service.create_board(db.session, current_user, board_name).id
-    service.collect(db.session, current_user, note, board)
+    note = notes.get_actionable_note(db.session, note_id)
+    service.collect(db.session, current_user, note, optional_int(request.form, "board_id"),
+                    new_board_name=request.form.get("new_board"))
     return back(collected=True, collect_count=note.collect_count)
 
 
 @bp.post("/notes/<int:note_id>/uncollect")
 @login_required
 def uncollect(note_id: int):
-    note = notes.get_note(db.session, note_id, current_user)
+    note = notes.get_actionable_note(db.session, note_id)
     service.uncollect(db.session, current_user, note)
     return back(collected=False, collect_count=note.collect_count)
 
@@ -73,10 +71,10 @@ def uncollect(note_id: int):
 @bp.post("/notes/<int:note_id>/comments")
 @login_required
 def comment(note_id: int):
-    note = notes.get_note(db.session, note_id, current_user)
+    note = notes.get_actionable_note(db.session, note_id)
     try:
         created = service.add_comment(db.session, current_user, note, request.form.get("body", ""),
-                                      request.form.get("parent_id", type=int))
+                                      optional_int(request.form, "parent_id"))
     except AppError as error:
         flash(str(error.message), "error")
         return redirect(url_for("notes.show", note_id=note.id, _anchor="comments"))
@@ -95,7 +93,7 @@ def delete_comment(comment_id: int):
 
 @bp.get("/u/<username>/<any(followers, following):direction>")
 def follows(username: str, direction: str):
-    user = accounts.get_user(db.session, username)
+    user = accounts.get_visible_user(db.session, username, current_user)
     page = service.list_follows(db.session, user, direction, page_arg(), 30)
     return render_template("social/follows.html", user=user, direction=direction, page=page)
 
@@ -110,7 +108,7 @@ def notifications():
 @bp.post("/notifications/read")
 @login_required
 def mark_read():
-    service.mark_read(db.session, current_user, request.form.get("up_to", type=int))
+    service.mark_read(db.session, current_user, optional_int(request.form, "up_to"))
     return back("social.notifications", unread=0)
 
 

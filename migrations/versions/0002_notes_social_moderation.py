@@ -163,6 +163,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.create_index('ix_notifications_recipient', ['recipient_id', 'read_at', 'id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_notifications_note_id'), ['note_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_notifications_comment_id'), ['comment_id'], unique=False)
 
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('suspended_at', app.db.UTCDateTime(), nullable=True))
@@ -178,6 +180,8 @@ def downgrade() -> None:
     op.execute("CREATE UNIQUE INDEX IF NOT EXISTS uq_users_username_lower ON users (lower(username))")
 
     with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_notifications_comment_id'))
+        batch_op.drop_index(batch_op.f('ix_notifications_note_id'))
         batch_op.drop_index('ix_notifications_recipient')
 
     op.drop_table('notifications')
