@@ -44,6 +44,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["media_url"] = media_url
     app.jinja_env.globals["report_reasons"] = REASON_LABELS
     app.jinja_env.filters["rich_text"] = rich_text
+    app.jinja_env.filters["hashtags"] = text.hashtags
     app.jinja_env.filters["when"] = when
 
     @app.context_processor

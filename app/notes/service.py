@@ -88,7 +88,9 @@ def _check_image_count(count: int, draft: bool) -> None:
 
 
 def _uploads(files) -> list:
-    return [f for f in (files or []) if f is not None and getattr(f, "filename", None) is not None]
+    """The files actually chosen: a form's untouched file input still sends a part with an
+    empty filename, which is no photo."""
+    return [f for f in (files or []) if f is not None and getattr(f, "filename", None)]
 
 
 # ---- writes ----

@@ -51,6 +51,30 @@ document.addEventListener("submit", async (event) => {
   }
 });
 
+// Waterfall in reading order: cards go left to right into the shortest column. Heights are
+// known before images load (width/height attributes), so nothing moves once placed. Without
+// JavaScript the CSS columns show the same cards.
+const placeCards = (container, cards) => {
+  const columns = Array.from(container.querySelectorAll(":scope > .masonry-column"));
+  for (const card of cards) {
+    columns.reduce((a, b) => (b.offsetHeight < a.offsetHeight ? b : a)).append(card);
+  }
+  const more = container.querySelector(":scope > [data-next-page]");
+  if (more) container.append(more);
+};
+const masonry = (container) => {
+  const count = parseInt(getComputedStyle(container).columnCount, 10) || 2;
+  const cards = Array.from(container.querySelectorAll(":scope > [data-testid=note-card]"));
+  container.classList.add("masonry");
+  container.prepend(...Array.from({ length: count }, () => {
+    const column = document.createElement("div");
+    column.className = "masonry-column";
+    return column;
+  }));
+  placeCards(container, cards);
+};
+document.querySelectorAll("[data-waterfall]").forEach(masonry);
+
 // Infinite scroll: when the "More" link comes into view, fetch the next cards into the waterfall.
 const observeMore = (root) => {
   const more = root.querySelector("[data-next-page]");
@@ -68,7 +92,12 @@ const observeMore = (root) => {
       template.innerHTML = await response.text();
       const container = more.parentElement;
       more.remove();
-      container.append(template.content);
+      const fragment = template.content;
+      const cards = Array.from(fragment.querySelectorAll("[data-testid=note-card]"));
+      const next = fragment.querySelector("[data-next-page]");
+      if (container.classList.contains("masonry")) placeCards(container, cards);
+      else container.append(...cards);
+      if (next) container.append(next);
       observeMore(container);
     } catch (error) {
       more.classList.remove("loading"); // the link still works as a plain link

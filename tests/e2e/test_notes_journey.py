@@ -104,3 +104,28 @@ def test_hostile_upload_gets_a_clear_error_in_the_page(browser, live_server, mak
     assert "JPEG, PNG, WebP or HEIC" in page.get_by_test_id("flash").inner_text()
     assert page.get_by_test_id("note-title").input_value() == "Should fail"  # the text survives the error
     context.close()
+
+
+def test_waterfall_reads_left_to_right_and_infinite_scroll_adds_without_duplicates(
+        browser, live_server, app, make_user, make_note, monkeypatch, artifacts_dir):
+    monkeypatch.setitem(app.config, "FEED_PAGE_SIZE", 6)
+    make_user("scroller")
+    ids = [make_note("scroller", title=f"第 {i} 篇") for i in range(15)]
+    context = browser.new_context(base_url=live_server, locale="zh-TW", **PHONE)
+    page = context.new_page()
+    page.goto("/discover")
+    columns = page.locator(".masonry-column")
+    expect(columns).to_have_count(2)
+    # Newest first, in reading order: the two newest sit side by side at the top, left then right.
+    first, second = (columns.nth(i).get_by_test_id("note-card").first for i in range(2))
+    assert [int(c.get_attribute("data-note-id")) for c in (first, second)] == [ids[-1], ids[-2]]
+    assert abs(first.bounding_box()["y"] - second.bounding_box()["y"]) < 2
+    assert first.bounding_box()["x"] < second.bounding_box()["x"]
+    for _ in range(6):
+        page.mouse.wheel(0, 4000)
+        page.wait_for_timeout(300)
+    expect(page.get_by_test_id("note-card")).to_have_count(15)
+    seen = [int(card.get_attribute("data-note-id")) for card in page.get_by_test_id("note-card").all()]
+    assert sorted(seen) == sorted(ids)
+    page.screenshot(path=artifacts_dir / "feed-scrolled-phone.png")
+    context.close()

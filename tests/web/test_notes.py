@@ -184,3 +184,15 @@ def test_anonymous_visitor_sees_a_note_but_must_log_in_to_act(app, make_user, ma
     assert visitor.get(f"/notes/{note_id}").status_code == 200
     assert visitor.get("/notes/new").status_code == 302
     assert "/login" in visitor.post(f"/notes/{note_id}/like").headers["Location"]
+
+
+def test_edit_text_only_with_an_untouched_file_input(client, app, creator, make_note):
+    """Browsers send an empty file part for a file input nobody touched."""
+    note_id = make_note("creator", images=2)
+    response = client.post(f"/notes/{note_id}/edit", data={
+        "title": "只改標題", "body": "", "tags": "", "action": "save", "images": [(io.BytesIO(b""), "")],
+    }, content_type="multipart/form-data")
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(Note, note_id).title == "只改標題"
+        assert db.session.scalar(select(func.count()).select_from(NoteImage)) == 2
