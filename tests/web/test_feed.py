@@ -97,5 +97,6 @@ def test_feed_queries_do_not_grow_with_page_size(client, app, make_user, make_no
             html = client.get(path).get_data(as_text=True)
             assert len(note_ids(html)) == size
             measured[(path, size)] = count_queries.count
+    print("feed SQL statements per page:", measured)
     assert measured[("/discover", 3)] == measured[("/discover", 24)] <= 8, measured
     assert measured[("/following", 3)] == measured[("/following", 24)] <= 8, measured
