@@ -85,21 +85,32 @@ def _bump(session: Session, note_id: int, column, delta: int) -> None:
     session.execute(update(Note).where(Note.id == note_id).values({column: column + delta}))
 
 
+def _add_reaction(session: Session, model, counter: str, kind: str, user: User, note: Note, **values) -> bool:
+    """Insert a like/collect row if absent; count it and notify only when this call inserted it."""
+    created = insert_ignore(session, model, {"user_id": user.id, "note_id": note.id, "created_at": utcnow(),
+                                             **values})
+    if created:
+        _bump(session, note.id, getattr(Note, counter), 1)
+        notify(session, recipient_id=note.author_id, actor_id=user.id, kind=kind, note_id=note.id)
+    return created
+
+
+def _remove_reaction(session: Session, model, counter: str, user: User, note: Note) -> None:
+    with write_transaction(session):
+        if session.execute(delete(model).where(model.user_id == user.id, model.note_id == note.id)).rowcount:
+            _bump(session, note.id, getattr(Note, counter), -1)
+    session.refresh(note, [counter])
+
+
 def like(session: Session, user: User, note: Note) -> bool:
     with write_transaction(session):
-        created = insert_ignore(session, Like, {"user_id": user.id, "note_id": note.id, "created_at": utcnow()})
-        if created:
-            _bump(session, note.id, Note.like_count, 1)
-            notify(session, recipient_id=note.author_id, actor_id=user.id, kind="like", note_id=note.id)
+        created = _add_reaction(session, Like, "like_count", "like", user, note)
     session.refresh(note, ["like_count"])
     return created
 
 
 def unlike(session: Session, user: User, note: Note) -> None:
-    with write_transaction(session):
-        if session.execute(delete(Like).where(Like.user_id == user.id, Like.note_id == note.id)).rowcount:
-            _bump(session, note.id, Note.like_count, -1)
-    session.refresh(note, ["like_count"])
+    _remove_reaction(session, Like, "like_count", user, note)
 
 
 def collect(session: Session, user: User, note: Note, board_id: int | None = None,
@@ -114,12 +125,8 @@ def collect(session: Session, user: User, note: Note, board_id: int | None = Non
             board = session.get(Board, board_id)
             if board is None or board.owner_id != user.id:
                 raise NotFound(_l("No such board."))
-        created = insert_ignore(session, Collect, {"user_id": user.id, "note_id": note.id, "board_id": board_id,
-                                                   "created_at": utcnow()})
-        if created:
-            _bump(session, note.id, Note.collect_count, 1)
-            notify(session, recipient_id=note.author_id, actor_id=user.id, kind="collect", note_id=note.id)
-        elif board_id is not None:
+        created = _add_reaction(session, Collect, "collect_count", "collect", user, note, board_id=board_id)
+        if not created and board_id is not None:
             session.execute(update(Collect).where(Collect.user_id == user.id, Collect.note_id == note.id)
                             .values(board_id=board_id))
     session.refresh(note, ["collect_count"])
@@ -127,10 +134,7 @@ def collect(session: Session, user: User, note: Note, board_id: int | None = Non
 
 
 def uncollect(session: Session, user: User, note: Note) -> None:
-    with write_transaction(session):
-        if session.execute(delete(Collect).where(Collect.user_id == user.id, Collect.note_id == note.id)).rowcount:
-            _bump(session, note.id, Note.collect_count, -1)
-    session.refresh(note, ["collect_count"])
+    _remove_reaction(session, Collect, "collect_count", user, note)
 
 
 def viewer_state(session: Session, viewer: User | None, note_ids: list[int]) -> dict[str, set[int]]:

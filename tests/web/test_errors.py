@@ -62,12 +62,18 @@ def test_login_rate_limit_is_shared_through_redis(make_user, app):
     config.RATELIMIT_STORAGE_URI = "redis://127.0.0.1:6379/15"
     config.LOGIN_RATE_LIMIT = "3 per minute"
     make_user("limited")
+    workers = [create_app(config), create_app(config)]
     try:
-        worker_a, worker_b = create_app(config).test_client(), create_app(config).test_client()
-        statuses = [(worker_a if i % 2 else worker_b).post("/login", data={"username": "limited", "password": "x"})
-                    .status_code for i in range(4)]
+        clients = [worker.test_client() for worker in workers]
+        statuses = [clients[i % 2].post("/login", data={"username": "limited", "password": "x"}).status_code
+                    for i in range(4)]
         assert statuses == [400, 400, 400, 429]
     finally:
+        from app.db import db
+
+        for worker in workers:
+            with worker.app_context():
+                db.engine_for_app.dispose()
         # The limiter object is shared by the apps of this process: give it back to the suite's app.
         from app.extensions import limiter
 
