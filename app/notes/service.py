@@ -59,32 +59,33 @@ def parse_tags(raw) -> list[str]:
     return [t for t in (text.normalize_tag(t) for t in raw) if t]
 
 
-def validate_note(title: str | None, body: str | None, tags) -> NoteInput:
+def validate_note(title: str | None, body: str | None, tags, *, image_count: int, draft: bool) -> NoteInput:
+    """Check every field and report all problems at once, so a form is fixed in one go."""
+    errors: dict = {}
     for name, value in (("title", title), ("body", body)):
         if value is not None and not isinstance(value, str):
-            raise Invalid(_l("Title and text must be text."), fields={name: _l("Must be text.")})
-    title = clean_text(title)
-    body = clean_text(body, multiline=True)
-    if not title:
-        raise Invalid(_l("Give your note a title."), fields={"title": _l("Required.")})
-    if len(title) > TITLE_MAX:
-        message = _l("Titles are at most %(max)d characters.", max=TITLE_MAX)
-        raise Invalid(message, fields={"title": message})
+            errors[name] = _l("Must be text.")
+    title = clean_text(title) if "title" not in errors else ""
+    body = clean_text(body, multiline=True) if "body" not in errors else ""
+    if "title" not in errors and not title:
+        errors["title"] = _l("Give your note a title.")
+    elif len(title) > TITLE_MAX:
+        errors["title"] = _l("Titles are at most %(max)d characters.", max=TITLE_MAX)
     if len(body) > BODY_MAX:
-        message = _l("The text is at most %(max)d characters.", max=BODY_MAX)
-        raise Invalid(message, fields={"body": message})
-    all_tags = list(dict.fromkeys(parse_tags(tags) + text.hashtags(body)))
+        errors["body"] = _l("The text is at most %(max)d characters.", max=BODY_MAX)
+    try:
+        all_tags = list(dict.fromkeys(parse_tags(tags) + text.hashtags(body)))
+    except Invalid as error:
+        errors.update(error.fields)
+        all_tags = []
     if len(all_tags) > TAGS_MAX or any(len(t) > TAG_LENGTH_MAX for t in all_tags):
-        message = _l("Up to %(count)d tags of up to %(length)d characters each.", count=TAGS_MAX,
-                     length=TAG_LENGTH_MAX)
-        raise Invalid(message, fields={"tags": message})
+        errors["tags"] = _l("Up to %(count)d tags of up to %(length)d characters each.", count=TAGS_MAX,
+                            length=TAG_LENGTH_MAX)
+    if image_count > IMAGES_MAX or (image_count < IMAGES_MIN and not draft):
+        errors["images"] = _l("A note has 1 to %(max)d photos.", max=IMAGES_MAX)
+    if errors:
+        raise Invalid(next(iter(errors.values())), fields=errors)
     return NoteInput(title=title, body=body, tags=all_tags)
-
-
-def _check_image_count(count: int, draft: bool) -> None:
-    if count > IMAGES_MAX or (count < IMAGES_MIN and not draft):
-        message = _l("A note has 1 to %(max)d photos.", max=IMAGES_MAX)
-        raise Invalid(message, fields={"images": message})
 
 
 def _uploads(files) -> list:
@@ -125,9 +126,8 @@ def discard_images(keys: list[str]) -> None:
 
 def create_note(session: Session, author: User, *, title, body, tags, images, product_id=None, rating=None,
                 draft: bool = False) -> Note:
-    data = validate_note(title, body, tags)
     files = _uploads(images)
-    _check_image_count(len(files), draft)
+    data = validate_note(title, body, tags, image_count=len(files), draft=draft)
     from app.notes import products  # the commerce link point
 
     product_id, rating = products.validate_link(session, product_id, rating)
@@ -160,14 +160,13 @@ def update_note(session: Session, actor: User, note: Note, *, title, body, tags,
     order (None keeps them as they are); ``new_images`` are appended after them."""
     if note.author_id != actor.id:
         raise Forbidden(_l("Only the author can edit this note."))
-    data = validate_note(title, body, tags)
     current = {image.id: image for image in note.images}
     order = list(current) if image_order is None else list(dict.fromkeys(image_order))
     if any(image_id not in current for image_id in order):
         raise Invalid(_l("That photo is not part of this note."), fields={"images": _l("Unknown photo.")})
     files = _uploads(new_images)
     is_draft = note.is_draft if draft is None else draft
-    _check_image_count(len(order) + len(files), is_draft)
+    data = validate_note(title, body, tags, image_count=len(order) + len(files), draft=is_draft)
     if product_given:
         from app.notes import products
 

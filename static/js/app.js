@@ -120,3 +120,22 @@ document.addEventListener("change", (event) => {
     return img;
   }));
 });
+
+// Carousel arrows for mouse users; touch users swipe.
+document.querySelectorAll("[data-carousel-step]").forEach((button) => {
+  const carousel = button.parentElement.querySelector(".carousel");
+  button.hidden = false;
+  button.addEventListener("click", () => {
+    carousel.scrollBy({ left: Number(button.dataset.carouselStep) * carousel.clientWidth, behavior: "smooth" });
+  });
+});
+
+// Notifications count as read once the list has been shown.
+document.querySelectorAll("form[data-submit-on-view]").forEach((form) => {
+  fetch(form.action, {
+    method: "POST",
+    body: new FormData(form),
+    headers: { Accept: "application/json", "X-CSRFToken": csrfToken(form) },
+    credentials: "same-origin",
+  }).catch(() => {}); // the "mark all as read" button remains
+});

@@ -83,7 +83,9 @@ def test_post_discover_follow_like_collect_comment_notify(browser, live_server, 
     assert sorted(kinds) == ["collect", "comment", "follow", "like"]
     assert "好奇讀者" in creator.get_by_test_id("notifications").inner_text()
     creator.screenshot(path=artifacts_dir / "notes-notifications-phone.png", full_page=True)
-    creator.get_by_test_id("mark-read").click()
+    # Seeing the list marks it read: the badge is gone on the next page.
+    creator.wait_for_load_state("networkidle")
+    creator.goto("/")
     expect(creator.get_by_test_id("tabbar").get_by_test_id("unread-badge")).to_have_count(0)
 
     reader_ctx.close()
@@ -128,4 +130,22 @@ def test_waterfall_reads_left_to_right_and_infinite_scroll_adds_without_duplicat
     seen = [int(card.get_attribute("data-note-id")) for card in page.get_by_test_id("note-card").all()]
     assert sorted(seen) == sorted(ids)
     page.screenshot(path=artifacts_dir / "feed-scrolled-phone.png")
+    context.close()
+
+
+def test_desktop_carousel_arrows(browser, live_server, make_user, make_note):
+    make_user("gallery")
+    note_id = make_note("gallery", images=3)
+    context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 860})
+    page = context.new_page()
+    page.goto(f"/notes/{note_id}")
+    carousel = page.get_by_test_id("carousel")
+    assert carousel.evaluate("el => el.scrollLeft") == 0
+    page.get_by_test_id("carousel-next").click()
+    # Polled from Python: the page's CSP (no 'unsafe-eval') forbids wait_for_function's string eval.
+    for _ in range(30):
+        if carousel.evaluate("el => el.scrollLeft") > 0:
+            break
+        page.wait_for_timeout(100)
+    assert carousel.evaluate("el => el.scrollLeft") > 0
     context.close()

@@ -196,3 +196,10 @@ def test_edit_text_only_with_an_untouched_file_input(client, app, creator, make_
     with app.app_context():
         assert db.session.get(Note, note_id).title == "只改標題"
         assert db.session.scalar(select(func.count()).select_from(NoteImage)) == 2
+
+
+def test_every_problem_is_reported_at_once(client, app, creator):
+    response = post_note(client, [], title="", body="字" * 2001)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert html.count('data-testid="field-error"') == 3  # title, body and photos together
