@@ -1,4 +1,4 @@
-"""Opaque, tamper-tolerant cursors for keyset pagination."""
+"""Opaque cursors for keyset pagination; anything that is not one of ours is a clear 400."""
 
 from __future__ import annotations
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import request
 from flask_babel import lazy_gettext as _l
 from werkzeug.routing import IntegerConverter
 
@@ -15,6 +16,11 @@ class IdConverter(IntegerConverter):
     def __init__(self, url_map, *args, **kwargs):
         kwargs.setdefault("max", MAX_ID)
         super().__init__(url_map, *args, **kwargs)
+
+
+def cursor_arg() -> str | None:
+    """The ?cursor= of a list request (checked where it is decoded, against its shape)."""
+    return request.args.get("cursor") or None
 
 
 def optional_int(body, name: str) -> int | None:

@@ -4,17 +4,24 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from flask import Flask, url_for
+from flask import Flask, current_app, g, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.local import LocalProxy
 
+from app.media.images import scaled_size
 from app.media.service import variant_filename
 from app.notes import text
 
 
 def media_url(key: str, variant: str) -> str:
     return url_for("media.serve", name=variant_filename(key, variant))
+
+
+def image_size(image, variant: str) -> tuple[int, int]:
+    """The stored size of a note photo's variant, so pages reserve exactly its space."""
+    return scaled_size(image.width, image.height, current_app.config["NOTE_IMAGE_SIZES"][variant])
 
 
 def rich_text(body: str):
@@ -42,6 +49,7 @@ def init_app(app: Flask) -> None:
     from app.moderation.service import REASON_LABELS
 
     app.jinja_env.globals["media_url"] = media_url
+    app.jinja_env.globals["image_size"] = image_size
     app.jinja_env.globals["report_reasons"] = REASON_LABELS
     app.jinja_env.filters["rich_text"] = rich_text
     app.jinja_env.filters["hashtags"] = text.hashtags
@@ -49,9 +57,14 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def unread_badge():
-        if not current_user.is_authenticated:
-            return {"unread_notifications": 0}
+        # Lazy: card fragments for infinite scroll never show the badge and never pay for it.
+        return {"unread_notifications": LocalProxy(_unread_notifications)}
+
+
+def _unread_notifications() -> int:
+    if "unread_notifications" not in g:
         from app.db import db
         from app.social.service import unread_count
 
-        return {"unread_notifications": unread_count(db.session, current_user)}
+        g.unread_notifications = unread_count(db.session, current_user) if current_user.is_authenticated else 0
+    return g.unread_notifications

@@ -15,6 +15,3 @@ def back(default_endpoint: str = "feed.index", **payload):
         return jsonify(payload)
     return redirect(safe_next(request.form.get("next") or referrer_path(), default_endpoint))
 
-
-def page_arg() -> str | None:
-    return request.args.get("cursor") or None

@@ -11,7 +11,7 @@ from app.db import db
 from app.errors import AppError
 from app.extensions import limiter
 from app.forms import show_errors
-from app.params import optional_int
+from app.params import cursor_arg, optional_int
 from app.security import safe_next
 
 bp = Blueprint("accounts", __name__)
@@ -105,7 +105,7 @@ def profile(username: str) -> str:
     tab = request.args.get("tab", "notes")
     if tab not in PROFILE_TABS or (tab == "drafts" and not is_self):
         tab = "notes"
-    cursor, limit = request.args.get("cursor") or None, 20
+    cursor, limit = cursor_arg(), 20
     board_id = optional_int(request.args, "board")
     page = boards = None
     if tab == "notes":

@@ -13,6 +13,7 @@ from app.db import db
 from app.errors import Invalid
 from app.feed import service as feed
 from app.notes import service
+from app.params import cursor_arg
 from app.social import service as social
 
 
@@ -124,7 +125,7 @@ def get_feed():
 
         raise Unauthorized()
     limit = feed.clamp_limit(request.args.get("limit"), current_app.config["FEED_PAGE_SIZE"])
-    page = feed.get_feed(db.session, kind, api_user(), request.args.get("cursor") or None, limit)
+    page = feed.get_feed(db.session, kind, api_user(), cursor_arg(), limit)
     return jsonify(out.page([out.note_summary(i) for i in page.items], page.next_cursor))
 
 
@@ -133,5 +134,5 @@ def tag_notes(name: str):
     from app.notes.text import normalize_tag
 
     limit = feed.clamp_limit(request.args.get("limit"), 20)
-    page = feed.tag_notes(db.session, normalize_tag(name), api_user(), request.args.get("cursor") or None, limit)
+    page = feed.tag_notes(db.session, normalize_tag(name), api_user(), cursor_arg(), limit)
     return jsonify(out.page([out.note_summary(i) for i in page.items], page.next_cursor))

@@ -32,11 +32,10 @@ def me(user: User) -> dict:
 
 
 def image(image, variant: str = "large") -> dict:
-    from app.templating import media_url
+    from app.templating import image_size, media_url
 
-    width = min(image.width, {"thumb": 360, "large": 1080}[variant])
-    return {"id": image.id, "url": media_url(image.key, variant), "width": width,
-            "height": round(image.height * width / image.width)}
+    width, height = image_size(image, variant)
+    return {"id": image.id, "url": media_url(image.key, variant), "width": width, "height": height}
 
 
 def note_summary(item) -> dict:

@@ -12,15 +12,12 @@ from app.api.util import json_body, optional_int, string_field
 from app.db import db
 from app.feed import service as feed
 from app.moderation import service as moderation
+from app.params import cursor_arg
 from app.social import service
 
 
 def _limit(default: int = 20) -> int:
     return feed.clamp_limit(request.args.get("limit"), default)
-
-
-def _cursor() -> str | None:
-    return request.args.get("cursor") or None
 
 
 def _visible_user(username: str):
@@ -37,14 +34,14 @@ def get_user(username: str):
 @bp.get("/users/<username>/notes")
 def user_notes(username: str):
     user = _visible_user(username)
-    page = feed.user_notes(db.session, user, api_user(), _cursor(), _limit())
+    page = feed.user_notes(db.session, user, api_user(), cursor_arg(), _limit())
     return jsonify(out.page([out.note_summary(i) for i in page.items], page.next_cursor))
 
 
 @bp.get("/users/<username>/collections")
 def user_collections(username: str):
     user = _visible_user(username)
-    page = feed.collected_notes(db.session, user, api_user(), _cursor(), _limit(),
+    page = feed.collected_notes(db.session, user, api_user(), cursor_arg(), _limit(),
                                 board_id=optional_int(request.args, "board"))
     return jsonify(out.page([out.note_summary(i) for i in page.items], page.next_cursor))
 
@@ -65,13 +62,13 @@ def create_board():
 
 @bp.get("/users/<username>/followers")
 def followers(username: str):
-    page = service.list_follows(db.session, _visible_user(username), "followers", _cursor(), _limit(30))
+    page = service.list_follows(db.session, _visible_user(username), "followers", cursor_arg(), _limit(30))
     return jsonify(out.page([out.user_summary(u) for u in page.items], page.next_cursor))
 
 
 @bp.get("/users/<username>/following")
 def following(username: str):
-    page = service.list_follows(db.session, _visible_user(username), "following", _cursor(), _limit(30))
+    page = service.list_follows(db.session, _visible_user(username), "following", cursor_arg(), _limit(30))
     return jsonify(out.page([out.user_summary(u) for u in page.items], page.next_cursor))
 
 
@@ -90,7 +87,7 @@ def follow(username: str):
 @bp.get("/notifications")
 @token_required
 def notifications():
-    page = service.list_notifications(db.session, api_user(), _cursor(), _limit(30))
+    page = service.list_notifications(db.session, api_user(), cursor_arg(), _limit(30))
     return jsonify({**out.page([out.notification(n) for n in page.items], page.next_cursor),
                     "unread": service.unread_count(db.session, api_user())})
 

@@ -29,8 +29,8 @@ def check_paths(base_dir: Path, paths: list[str]) -> list[str]:
 
 
 def store_all(ctx, jobs: list[tuple[dict, str, list[str]]], sizes_setting: str) -> None:
-    """For each (record, attribute, paths) store every path's image and set
-    record[attribute] to the list of StoredImage (or the one key, for a single path)."""
+    """For each (record, attribute, paths) store every path's image and set record[attribute]
+    to the list of StoredImage, in the order of the paths."""
     config = current_app.config
     storage, sizes = get_storage(current_app), config[sizes_setting]
     caps = {"max_pixels": config["MAX_IMAGE_PIXELS"], "max_side": config["MAX_IMAGE_SIDE"]}
@@ -61,8 +61,7 @@ def store_all(ctx, jobs: list[tuple[dict, str, list[str]]], sizes_setting: str) 
         raise ImportFailed([LineError(record["_line"], f"file {p!r}: {failures[p]}")
                             for record, _attr, record_paths in jobs for p in record_paths if p in failures])
     for record, attribute, record_paths in jobs:
-        images = [stored[p] for p in record_paths]
-        record[attribute] = images if attribute.endswith("s") else images[0].key
+        record[attribute] = [stored[p] for p in record_paths]
 
 
 def discard(ctx) -> None:

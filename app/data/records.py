@@ -125,7 +125,7 @@ class UserRecord(RecordType):
     def prepare(self, ctx, records):
         from app.data import media_io
 
-        media_io.store_all(ctx, [(r, "_avatar_key", [r["avatar"]]) for r in records if r.get("avatar")],
+        media_io.store_all(ctx, [(r, "_avatar", [r["avatar"]]) for r in records if r.get("avatar")],
                            "AVATAR_SIZES")
 
     def insert(self, ctx, records):
@@ -142,7 +142,7 @@ class UserRecord(RecordType):
                 "locale": record.get("locale") or "zh_Hant",
                 "password_hash": password_hash,
                 "is_admin": bool(record.get("is_admin", False)),
-                "avatar_key": record.get("_avatar_key"),
+                "avatar_key": record["_avatar"][0].key if record.get("_avatar") else None,
                 "session_token": secrets.token_hex(16),
                 "created_at": parse_time(record.get("created_at"), ctx.now),
             })

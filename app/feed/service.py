@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, false, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.models import User
 from app.notes.models import Note
-from app.notes.service import visible_notes
+from app.notes.service import published_notes, visible_notes
 from app.pagination import Page, decode_cursor, encode_cursor
 from app.social import service as social
 from app.social.models import Follow
@@ -45,7 +45,7 @@ def follows_anyone(session: Session, viewer: User | None) -> bool:
 
 
 def feed_query(kind: str, viewer: User | None):
-    query = select(Note).where(visible_notes(viewer), Note.is_draft == false())
+    query = published_notes(viewer)
     if kind == "following":
         followed = select(Follow.followee_id).where(Follow.follower_id == viewer.id)
         query = query.where(Note.author_id.in_(followed))
@@ -77,14 +77,13 @@ def get_feed(session: Session, kind: str, viewer: User | None, cursor: str | Non
 
 def user_notes(session: Session, author: User, viewer: User | None, cursor: str | None, limit: int,
                drafts: bool = False) -> Page:
-    query = select(Note).where(visible_notes(viewer), Note.author_id == author.id)
     if drafts:
         # Drafts have no published_at; list them by last edit on the author's own drafts tab.
-        query = query.where(Note.is_draft.is_(True))
+        query = select(Note).where(visible_notes(viewer), Note.author_id == author.id, Note.is_draft.is_(True))
         notes = list(session.scalars(query.order_by(Note.updated_at.desc()).options(
             selectinload(Note.author), selectinload(Note.cover)).limit(MAX_LIMIT)))
         return Page([FeedItem(n, False, False) for n in notes], None)
-    return notes_page(session, query.where(Note.is_draft == false()), viewer, cursor, limit)
+    return notes_page(session, published_notes(viewer).where(Note.author_id == author.id), viewer, cursor, limit)
 
 
 def collected_notes(session: Session, owner: User, viewer: User | None, cursor: str | None, limit: int,
@@ -94,7 +93,7 @@ def collected_notes(session: Session, owner: User, viewer: User | None, cursor: 
     collected = select(Collect.note_id).where(Collect.user_id == owner.id)
     if board_id is not None:
         collected = collected.where(Collect.board_id == board_id)
-    query = select(Note).where(visible_notes(viewer), Note.is_draft == false(), Note.id.in_(collected))
+    query = published_notes(viewer).where(Note.id.in_(collected))
     return notes_page(session, query, viewer, cursor, limit)
 
 
@@ -102,5 +101,5 @@ def tag_notes(session: Session, tag_name: str, viewer: User | None, cursor: str 
     from app.notes.models import NoteTag, Tag
 
     tagged = select(NoteTag.note_id).join(Tag, Tag.id == NoteTag.tag_id).where(Tag.name == tag_name)
-    query = select(Note).where(visible_notes(viewer), Note.is_draft == false(), Note.id.in_(tagged))
+    query = published_notes(viewer).where(Note.id.in_(tagged))
     return notes_page(session, query, viewer, cursor, limit)

@@ -5,13 +5,13 @@ from flask_login import current_user, login_required
 
 from app.db import db
 from app.feed import service
-from app.web import page_arg
+from app.params import cursor_arg
 
 bp = Blueprint("feed", __name__)
 
 
 def _render(kind: str):
-    page = service.get_feed(db.session, kind, current_user, page_arg(), current_app.config["FEED_PAGE_SIZE"])
+    page = service.get_feed(db.session, kind, current_user, cursor_arg(), current_app.config["FEED_PAGE_SIZE"])
     if request.args.get("partial"):
         # Infinite scroll fetches the next cards only.
         return render_template("feed/_page.html", page=page, kind=kind)

@@ -118,9 +118,14 @@ def _pixels_only(im: Image.Image) -> Image.Image:
     return clean
 
 
+def scaled_size(width: int, height: int, max_width: int) -> tuple[int, int]:
+    """A variant's size: at most max_width wide, never upscaled, aspect ratio kept."""
+    scaled_width = min(max_width, width)
+    return scaled_width, max(1, round(height * scaled_width / width))
+
+
 def _encode_variant(picture: Image.Image, name: str, max_width: int) -> EncodedVariant:
-    width = min(max_width, picture.width)
-    height = max(1, round(picture.height * width / picture.width))
+    width, height = scaled_size(picture.width, picture.height, max_width)
     resized = picture
     if (width, height) != picture.size:
         resized = picture.resize((width, height), Image.Resampling.LANCZOS, reducing_gap=3.0)

@@ -108,13 +108,6 @@ def hide(session: Session, actor: User, target_type: str, target_id: int, reason
         _resolve(session, actor, target_type, target_id, "actioned")
 
 
-def unhide(session: Session, actor: User, target_type: str, target_id: int) -> None:
-    _require_admin(actor)
-    with write_transaction(session):
-        target = _target(session, target_type, target_id)
-        target.hidden_at = target.hidden_reason = None
-
-
 def dismiss(session: Session, actor: User, report_id: int) -> None:
     _require_admin(actor)
     with write_transaction(session):
@@ -134,9 +127,3 @@ def suspend(session: Session, actor: User, user: User, reason: str) -> None:
         user.suspended_at, user.suspension_reason = utcnow(), reason
         user.session_token = secrets.token_hex(16)
         notify(session, recipient_id=user.id, actor_id=None, kind="moderation", detail=reason)
-
-
-def unsuspend(session: Session, actor: User, user: User) -> None:
-    _require_admin(actor)
-    with write_transaction(session):
-        user.suspended_at = user.suspension_reason = None

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, delete, false, or_, select, true
+from sqlalchemy import and_, delete, false, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.models import User
@@ -37,6 +37,11 @@ def visible_notes(viewer: User | None):
     if viewer.is_admin:
         return or_(Note.is_draft == false(), Note.author_id == viewer.id)
     return or_(public, Note.author_id == viewer.id)
+
+
+def published_notes(viewer: User | None):
+    """select(Note) of published notes this viewer may see: the base of every list of notes."""
+    return select(Note).where(visible_notes(viewer), Note.is_draft == false())
 
 
 # ---- validation ----
@@ -260,7 +265,7 @@ def related_notes(session: Session, note: Note, viewer: User | None, limit: int 
     from sqlalchemy import func
 
     tag_ids = [t.id for t in note.tags]
-    base = select(Note).where(visible_notes(viewer), Note.is_draft == false(), Note.id != note.id)
+    base = published_notes(viewer).where(Note.id != note.id)
     if tag_ids:
         shared = func.count(NoteTag.tag_id)
         query = (base.join(NoteTag, NoteTag.note_id == Note.id).where(NoteTag.tag_id.in_(tag_ids))
@@ -269,8 +274,3 @@ def related_notes(session: Session, note: Note, viewer: User | None, limit: int 
         query = base.where(Note.author_id == note.author_id).order_by(Note.published_at.desc())
     query = query.options(selectinload(Note.author), selectinload(Note.cover)).limit(limit)
     return list(session.scalars(query))
-
-
-def tag_exists(session: Session, name: str) -> bool:
-    return session.scalar(select(true()).where(Tag.name == text.normalize_tag(name))) is not None
-

@@ -11,8 +11,8 @@ from app.forms import show_errors
 from app.notes import service
 from app.notes.forms import CommentForm, NoteForm
 from app.notes.text import normalize_tag
+from app.params import cursor_arg
 from app.social import service as social
-from app.web import page_arg
 
 bp = Blueprint("notes", __name__)
 
@@ -108,5 +108,5 @@ def delete(note_id: int):
 @bp.get("/tags/<name>")
 def tag(name: str):
     name = normalize_tag(name)
-    page = feed.tag_notes(db.session, name, current_user, page_arg(), 20)
+    page = feed.tag_notes(db.session, name, current_user, cursor_arg(), 20)
     return render_template("feed/tag.html", tag=name, page=page)

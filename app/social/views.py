@@ -12,9 +12,9 @@ from app.accounts import service as accounts
 from app.db import db
 from app.errors import AppError
 from app.notes import service as notes
-from app.params import optional_int
+from app.params import cursor_arg, optional_int
 from app.social import service
-from app.web import back, page_arg
+from app.web import back
 
 bp = Blueprint("social", __name__)
 
@@ -94,14 +94,14 @@ def delete_comment(comment_id: int):
 @bp.get("/u/<username>/<any(followers, following):direction>")
 def follows(username: str, direction: str):
     user = accounts.get_visible_user(db.session, username, current_user)
-    page = service.list_follows(db.session, user, direction, page_arg(), 30)
+    page = service.list_follows(db.session, user, direction, cursor_arg(), 30)
     return render_template("social/follows.html", user=user, direction=direction, page=page)
 
 
 @bp.get("/notifications")
 @login_required
 def notifications():
-    page = service.list_notifications(db.session, current_user, page_arg(), 30)
+    page = service.list_notifications(db.session, current_user, cursor_arg(), 30)
     return render_template("social/notifications.html", page=page)
 
 
