@@ -90,6 +90,15 @@ class Config:
 
     DEMO_LOAD_ON_EMPTY = _env_bool("DEMO_LOAD_ON_EMPTY", True)
 
+    # Commerce. The sandbox provider is the only one wired in; it says so on its page.
+    PAYMENT_PROVIDER = _env("PAYMENT_PROVIDER", "sandbox")
+    PAYMENT_WEBHOOK_SECRET = _env("PAYMENT_WEBHOOK_SECRET")
+    PAYMENT_WEBHOOK_TOLERANCE = _env_int("PAYMENT_WEBHOOK_TOLERANCE", 300)  # seconds
+    PLATFORM_FEE_BPS = _env_int("PLATFORM_FEE_BPS", 0)
+    ORDER_PAYMENT_TIMEOUT_MINUTES = _env_int("ORDER_PAYMENT_TIMEOUT_MINUTES", 30)
+    ORDER_AUTO_COMPLETE_DAYS = _env_int("ORDER_AUTO_COMPLETE_DAYS", 10)
+    ORDER_MAX_QUANTITY = _env_int("ORDER_MAX_QUANTITY", 99)
+
 
 class DevelopmentConfig(Config):
     DEBUG = False

@@ -12,6 +12,12 @@ target_metadata = Base.metadata
 def run_migrations_online() -> None:
     engine = config.attributes["engine"]
     with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite alters a table by copying it and dropping the old one; with foreign keys on,
+            # that DROP would cascade into every child table. The pragma only works outside a
+            # transaction, so it goes straight to the driver before SQLAlchemy begins one.
+            _driver_execute(connection, "PRAGMA foreign_keys = OFF")
         context.configure(
             connection=connection,
             target_metadata=target_metadata,
@@ -21,6 +27,20 @@ def run_migrations_online() -> None:
         with context.begin_transaction():
             context.run_migrations()
         connection.commit()
+        if sqlite:
+            problems = _driver_execute(connection, "PRAGMA foreign_key_check")
+            _driver_execute(connection, "PRAGMA foreign_keys = ON")
+            if problems:
+                raise SystemExit(f"foreign key check failed after migrating: {problems[:5]}")
+
+
+def _driver_execute(connection, statement: str) -> list:
+    cursor = connection.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(statement)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
 
 
 if context.is_offline_mode():

@@ -117,6 +117,30 @@ def discard(key: str, variant_names: Iterable[str]) -> None:
     delete_image(get_storage(current_app), key, variant_names)
 
 
+def chosen_files(files) -> list:
+    """The files actually chosen: a form's untouched file input still sends a part with an
+    empty filename, which is no photo."""
+    return [f for f in (files or []) if f is not None and getattr(f, "filename", None)]
+
+
+def save_photos(files) -> list[StoredImage]:
+    """Note and product photos, processed before any transaction; if one fails, none is kept."""
+    sizes = current_app.config["NOTE_IMAGE_SIZES"]
+    stored: list[StoredImage] = []
+    try:
+        for file in files:
+            stored.append(save_upload(file, sizes))
+    except BaseException:
+        discard_photos([s.key for s in stored])
+        raise
+    return stored
+
+
+def discard_photos(keys: Iterable[str]) -> None:
+    for key in keys:
+        discard(key, current_app.config["NOTE_IMAGE_SIZES"])
+
+
 def local_path(key: str, variant_name: str) -> Path | None:
     return get_storage(current_app).path(variant_filename(key, variant_name))
 

@@ -6,6 +6,7 @@ from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, Sma
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
+from app.catalog.models import Product
 from app.db import Base, UTCDateTime, utcnow
 
 
@@ -50,7 +51,7 @@ class Note(Base):
     body: Mapped[str] = mapped_column(Text, default="")
     is_draft: Mapped[bool] = mapped_column(Boolean, default=False)
     # The link point for commerce: the product this note reviews, and its 1-5 rating.
-    product_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id", ondelete="SET NULL"), index=True)
     rating: Mapped[int | None] = mapped_column(SmallInteger)
     # Counters kept in the same transaction as the rows they count, so cards need no COUNT().
     like_count: Mapped[int] = mapped_column(Integer, default=0)
@@ -74,6 +75,7 @@ class Note(Base):
         lazy="raise_on_sql",
     )
     tags: Mapped[list[Tag]] = relationship(secondary="note_tags", order_by=Tag.name, lazy="raise_on_sql")
+    product: Mapped[Product | None] = relationship(lazy="raise_on_sql")
 
     @property
     def is_public(self) -> bool:

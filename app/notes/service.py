@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, delete, false, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -93,12 +92,6 @@ def validate_note(title: str | None, body: str | None, tags, *, image_count: int
     return NoteInput(title=title, body=body, tags=all_tags)
 
 
-def _uploads(files) -> list:
-    """The files actually chosen: a form's untouched file input still sends a part with an
-    empty filename, which is no photo."""
-    return [f for f in (files or []) if f is not None and getattr(f, "filename", None)]
-
-
 # ---- writes ----
 
 def _tags_for(session: Session, names: list[str]) -> list[Tag]:
@@ -111,32 +104,14 @@ def _tags_for(session: Session, names: list[str]) -> list[Tag]:
     return [existing[name] for name in names]
 
 
-def _store_uploads(files) -> list[media.StoredImage]:
-    """Process every photo before the transaction; if one fails, none is kept."""
-    sizes = current_app.config["NOTE_IMAGE_SIZES"]
-    stored: list[media.StoredImage] = []
-    try:
-        for file in files:
-            stored.append(media.save_upload(file, sizes))
-    except BaseException:
-        discard_images([s.key for s in stored])
-        raise
-    return stored
-
-
-def discard_images(keys: list[str]) -> None:
-    for key in keys:
-        media.discard(key, current_app.config["NOTE_IMAGE_SIZES"])
-
-
 def create_note(session: Session, author: User, *, title, body, tags, images, product_id=None, rating=None,
                 draft: bool = False) -> Note:
-    files = _uploads(images)
+    files = media.chosen_files(images)
     data = validate_note(title, body, tags, image_count=len(files), draft=draft)
     from app.notes import products  # the commerce link point
 
     product_id, rating = products.validate_link(session, product_id, rating)
-    stored = _store_uploads(files)
+    stored = media.save_photos(files)
     try:
         with write_transaction(session):
             now = utcnow()
@@ -153,7 +128,7 @@ def create_note(session: Session, author: User, *, title, body, tags, images, pr
             if not draft:
                 _notify_mentions(session, author, note, data.body, previous_body="")
     except BaseException:
-        discard_images([s.key for s in stored])
+        media.discard_photos([s.key for s in stored])
         raise
     return note
 
@@ -169,14 +144,14 @@ def update_note(session: Session, actor: User, note: Note, *, title, body, tags,
     order = list(current) if image_order is None else list(dict.fromkeys(image_order))
     if any(image_id not in current for image_id in order):
         raise Invalid(_l("That photo is not part of this note."), fields={"images": _l("Unknown photo.")})
-    files = _uploads(new_images)
+    files = media.chosen_files(new_images)
     is_draft = note.is_draft if draft is None else draft
     data = validate_note(title, body, tags, image_count=len(order) + len(files), draft=is_draft)
     if product_given:
         from app.notes import products
 
         product_id, rating = products.validate_link(session, product_id, rating)
-    stored = _store_uploads(files)
+    stored = media.save_photos(files)
     removed = [current[i].key for i in current if i not in order]
     try:
         with write_transaction(session):
@@ -202,9 +177,9 @@ def update_note(session: Session, actor: User, note: Note, *, title, body, tags,
                 _notify_mentions(session, actor, note, data.body, previous_body=previous_body)
         session.expire(note, ["images", "cover"])
     except BaseException:
-        discard_images([s.key for s in stored])
+        media.discard_photos([s.key for s in stored])
         raise
-    discard_images(removed)
+    media.discard_photos(removed)
     return note
 
 
@@ -214,7 +189,7 @@ def delete_note(session: Session, actor: User, note: Note) -> None:
     keys = [image.key for image in note.images]
     with write_transaction(session):
         session.delete(note)
-    discard_images(keys)
+    media.discard_photos(keys)
 
 
 def _notify_mentions(session: Session, author: User, note: Note, body: str, previous_body: str) -> None:

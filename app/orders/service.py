@@ -1,0 +1,491 @@
+"""Order use cases: place (idempotent, never oversold), pay through a provider's signed webhook,
+move through the state machine, and the ledger every money movement writes.
+
+Stock is taken by one conditional UPDATE in the same transaction as the order row, so two
+buyers can never both get the last unit: on SQLite the transaction holds the write lock from
+BEGIN IMMEDIATE; on PostgreSQL the UPDATE locks the product row and re-checks ``stock >= n``
+after the lock, and the CHECK (stock >= 0) backs both.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import exists, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from app.accounts.models import User
+from app.accounts.service import clean_text
+from app.catalog import service as catalog
+from app.catalog.models import Product, Shop
+from app.db import insert_ignore, utcnow, write_transaction
+from app.errors import AppError, Conflict, Forbidden, Invalid, NotFound, OutOfStock, Unprocessable
+from app.orders import ledger, payments, states
+from app.orders.models import LedgerEntry, Order, PaymentEvent
+from app.pagination import Page, decode_cursor, encode_cursor
+
+IDEMPOTENCY_KEY_MAX = 100
+
+
+# ---- placing an order ----
+
+@dataclass(frozen=True)
+class Shipping:
+    name: str = ""
+    phone: str = ""
+    address: str = ""
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "phone": self.phone, "address": self.address}
+
+
+def validate_shipping(value, *, required: bool) -> Shipping | None:
+    """``{"name", "phone", "address"}``; None when not given and not required."""
+    if value in (None, {}) and not required:
+        return None
+    if not isinstance(value, dict):
+        raise Invalid(_l("Give a name, phone number and address for delivery."), fields={"shipping": _l("Required.")})
+    errors, clean = {}, {}
+    for field, limit, multiline in (("name", 40, False), ("phone", 30, False), ("address", 300, True)):
+        raw = value.get(field)
+        text = clean_text(raw, multiline=multiline) if isinstance(raw, str) else ""
+        if not text:
+            errors[field] = _l("Required.")
+        elif len(text) > limit:
+            errors[field] = _l("At most %(max)d characters.", max=limit)
+        clean[field] = text
+    if errors:
+        raise Invalid(_l("Give a name, phone number and address for delivery."), fields=errors)
+    return Shipping(**clean)
+
+
+def last_shipping(session: Session, buyer: User) -> Shipping | None:
+    """Where the buyer's last order went: the checkout form starts from it."""
+    order = session.scalar(
+        select(Order).where(Order.buyer_id == buyer.id, Order.shipping_address != "")
+        .order_by(Order.id.desc()).limit(1)
+    )
+    return Shipping(order.recipient_name, order.recipient_phone, order.shipping_address) if order else None
+
+
+def _check_key(key) -> str | None:
+    if key in (None, ""):
+        return None
+    if not isinstance(key, str) or len(key) > IDEMPOTENCY_KEY_MAX or not key.isascii() or not key.isprintable():
+        raise Invalid(_l("The Idempotency-Key must be up to %(max)d printable ASCII characters.",
+                         max=IDEMPOTENCY_KEY_MAX), code="invalid_idempotency_key")
+    return key
+
+
+def _fingerprint(product_id, quantity, note_id, shipping: Shipping | None) -> str:
+    body = {"product": product_id, "quantity": quantity, "note": note_id,
+            "shipping": shipping.as_dict() if shipping else None}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def _replay(session: Session, buyer: User, key: str, fingerprint: str) -> Order | None:
+    order = session.scalar(select(Order).where(Order.buyer_id == buyer.id, Order.idempotency_key == key))
+    if order is not None and order.request_hash != fingerprint:
+        raise Unprocessable(_l("This Idempotency-Key was already used for a different order."),
+                            code="idempotency_key_reused")
+    return order
+
+
+def _int_field(value, name: str, *, low: int, high: int) -> int:
+    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 18:
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise Invalid(_l("%(name)s must be a whole number from %(low)d to %(high)d.", name=name, low=low, high=high),
+                      fields={name: _l("From %(low)d to %(high)d.", low=low, high=high)})
+    return value
+
+
+def _note_credit(session: Session, note_id, product: Product, buyer: User):
+    """The note a purchase came through and whether its author earns the commission: not for
+    buying through one's own note, nor for the seller's own people (they earn as the seller)."""
+    from app.notes.service import get_actionable_note
+
+    if note_id is None:
+        return None, None, False
+    note_id = _int_field(note_id, "note", low=1, high=2**63 - 1)
+    try:
+        note = get_actionable_note(session, note_id)
+    except NotFound:
+        raise Invalid(_l("That note is not available."), fields={"note": _l("Unknown note.")}) from None
+    if note.product_id != product.id:
+        raise Invalid(_l("That note does not link this product."), fields={"note": _l("Wrong product.")})
+    is_staff = session.scalar(select(catalog.works_for(note.author_id, product.shop_id)))
+    earns = note.author_id != buyer.id and not is_staff
+    return note.id, note.author_id, earns
+
+
+def place_order(session: Session, buyer: User, *, product_id, quantity, note_id=None, referrer_id=None,
+                shipping=None, shipping_required: bool = False, idempotency_key=None) -> tuple[Order, bool]:
+    """A pending order holding its stock. Returns (order, created); with an idempotency key
+    already used for the same request it returns the first order and created=False."""
+    key = _check_key(idempotency_key)
+    product_id = _int_field(product_id, "product", low=1, high=2**63 - 1)
+    quantity = _int_field(quantity, "quantity", low=1, high=current_app.config["ORDER_MAX_QUANTITY"])
+    address = validate_shipping(shipping, required=shipping_required) or last_shipping(session, buyer)
+    fingerprint = _fingerprint(product_id, quantity, note_id, validate_shipping(shipping, required=False))
+    if key and (earlier := _replay(session, buyer, key, fingerprint)):
+        return earlier, False
+    product = catalog.get_buyable_product(session, product_id)
+    catalog.ensure_not_own(session, buyer, product)
+    note_id, creator_id, creator_earns = _note_credit(session, note_id, product, buyer)
+    if referrer_id == buyer.id:
+        referrer_id = None
+    try:
+        with write_transaction(session):
+            if key and (earlier := _replay(session, buyer, key, fingerprint)):
+                return earlier, False
+            taken = session.execute(
+                update(Product)
+                .where(Product.id == product.id, Product.stock >= quantity, Product.is_listed.is_(True))
+                .values(stock=Product.stock - quantity)
+                .returning(Product.price_cents, Product.currency, Product.commission_bps)
+            ).first()
+            if taken is None:
+                left = session.scalar(select(Product.stock).where(Product.id == product.id))
+                raise OutOfStock(_l("Sorry, only %(count)d left.", count=left) if left else None)
+            # The price and rate read under the row lock, not the ones loaded before it.
+            price_cents, currency, commission_bps = taken
+            commission_bps = commission_bps if creator_earns else 0
+            money = ledger.split(price_cents, quantity, commission_bps, current_app.config["PLATFORM_FEE_BPS"])
+            now = utcnow()
+            order = Order(
+                buyer_id=buyer.id, product_id=product.id, shop_id=product.shop_id, note_id=note_id,
+                creator_id=creator_id, referrer_id=referrer_id, quantity=quantity, unit_price_cents=price_cents,
+                total_cents=money.total_cents, currency=currency,
+                commission_bps=commission_bps,
+                commission_cents=money.commission_cents, platform_fee_cents=money.platform_fee_cents,
+                status="pending", recipient_name=address.name if address else "",
+                recipient_phone=address.phone if address else "",
+                shipping_address=address.address if address else "", idempotency_key=key,
+                request_hash=fingerprint if key else None, created_at=now, updated_at=now,
+            )
+            session.add(order)
+            session.flush()
+    except IntegrityError:
+        # A concurrent request with the same key won the race (PostgreSQL: the unique index).
+        if key and (earlier := _replay(session, buyer, key, fingerprint)):
+            return earlier, False
+        raise
+    return order, True
+
+
+# ---- payment ----
+
+def start_payment(session: Session, buyer: User, order: Order) -> str:
+    """Where to send the buyer to pay: the provider's page (the sandbox's is ours)."""
+    if order.buyer_id != buyer.id:
+        raise Forbidden(_l("This is not your order."))
+    if order.status != "pending":
+        raise Conflict(_l("This order is not waiting for payment."), code="not_pending")
+    provider = payments.get_provider()
+    if order.payment_ref is None:
+        with write_transaction(session):
+            order.payment_provider, order.payment_ref = provider.name, provider.new_payment_ref()
+    return provider.checkout_url(order)
+
+
+def pay_in_sandbox(session: Session, buyer: User, order: Order, *, succeed: bool) -> Order:
+    """The sandbox 'bank' answering: it sends its signed webhook through the real path."""
+    if order.buyer_id != buyer.id:
+        raise Forbidden(_l("This is not your order."))
+    provider = payments.get_provider("sandbox")
+    if order.payment_provider != provider.name or order.payment_ref is None:
+        start_payment(session, buyer, order)
+    body, headers = provider.simulate(order, succeed)
+    receive_webhook(session, provider.name, body, headers)
+    return get_order(session, order.id, buyer)
+
+
+def receive_webhook(session: Session, provider_name: str, body: bytes, headers) -> str:
+    """Verify and apply one provider event. Returns "applied", "ignored" (the order had moved
+    on) or "duplicate" (this event id was processed before: replays do nothing)."""
+    provider = payments.get_provider(provider_name)
+    event = provider.verify_request(body, headers)
+    with write_transaction(session):
+        if not insert_ignore(session, PaymentEvent, {
+            "provider": provider.name, "event_id": event.event_id, "kind": event.kind,
+            "payload": body.decode("utf-8", "replace")[:4000], "received_at": utcnow(),
+        }):
+            return "duplicate"
+        order = session.scalar(
+            select(Order).where(Order.payment_provider == provider.name, Order.payment_ref == event.payment_ref)
+            .with_for_update()
+        )
+        if order is None:
+            raise NotFound(_l("No order has that payment reference."), code="unknown_payment")
+        session.execute(update(PaymentEvent).where(PaymentEvent.provider == provider.name,
+                                                   PaymentEvent.event_id == event.event_id)
+                        .values(order_id=order.id))
+        if (event.amount_cents, event.currency) != (order.total_cents, order.currency):
+            raise Invalid(_l("The amount paid does not match the order."), code="amount_mismatch")
+        if order.status != "pending":
+            return "ignored"
+        _apply(session, order, "pay" if event.kind == "payment.succeeded" else "fail_payment", states.SYSTEM)
+    return "applied"
+
+
+# ---- the state machine, applied ----
+
+ILLEGAL_MESSAGES = {
+    "wrong_state": _l("This order cannot do that in its current state."),
+    "not_your_action": _l("That is not yours to do on this order."),
+    "no_refund_request": _l("There is no refund request to decline."),
+    "refund_requested": _l("A refund request is waiting for the seller's answer."),
+    "unknown_action": _l("Unknown order action."),
+}
+
+
+def _apply(session: Session, order: Order, action: str, actor: str, *, reason: str | None = None,
+           tracking: str | None = None) -> None:
+    """Inside a transaction, with the order row locked: move it and write the side effects."""
+    try:
+        target = states.next_status(order.status, action, actor, refund_requested=order.refund_requested_at is not None)
+    except states.IllegalTransition as error:
+        raise Conflict(ILLEGAL_MESSAGES[error.reason], code="illegal_transition") from None
+    now = utcnow()
+    previous = order.status
+    if action == "pay":
+        order.paid_at = now
+        _write_rows(session, order, _payment_rows(session, order), now)
+        _count_sold(session, order, +1)
+    elif action in ("cancel", "fail_payment"):
+        order.cancelled_at = now
+        _restock(session, order)
+    elif action == "ship":
+        order.shipped_at, order.tracking_number = now, tracking
+    elif action == "confirm":
+        order.completed_at = now
+    elif action == "request_refund":
+        order.refund_requested_at, order.refund_reason = now, reason
+    elif action == "decline_refund":
+        order.refund_requested_at = None
+    elif action == "refund":
+        order.refunded_at = now
+        _write_rows(session, order, ledger.refund_rows(_payment_rows(session, order)), now)
+        _count_sold(session, order, -1)
+        if previous == "paid":  # nothing left the warehouse: the units are for sale again
+            _restock(session, order)
+    order.status, order.updated_at = target, now
+
+
+def _payment_rows(session: Session, order: Order) -> list[ledger.Row]:
+    seller_id = session.scalar(select(Shop.owner_id).where(Shop.id == order.shop_id))
+    money = ledger.Split(order.total_cents, order.commission_cents, order.platform_fee_cents)
+    return ledger.payment_rows(buyer_id=order.buyer_id, seller_id=seller_id, creator_id=order.creator_id, money=money)
+
+
+def _write_rows(session: Session, order: Order, rows: list[ledger.Row], now) -> None:
+    for row in rows:
+        session.add(LedgerEntry(order_id=order.id, user_id=row.user_id, kind=row.kind, amount_cents=row.amount_cents,
+                                currency=order.currency, created_at=now))
+
+
+def _restock(session: Session, order: Order) -> None:
+    session.execute(update(Product).where(Product.id == order.product_id).values(stock=Product.stock + order.quantity))
+
+
+def _count_sold(session: Session, order: Order, sign: int) -> None:
+    session.execute(update(Product).where(Product.id == order.product_id)
+                    .values(sold_count=Product.sold_count + sign * order.quantity))
+
+
+def role_of(session: Session, user: User, order: Order) -> str | None:
+    if user.id == order.buyer_id:
+        return states.BUYER
+    if catalog.can_sell(session, user, order.shop_id):
+        return states.SELLER
+    return None
+
+
+def transition_order(session: Session, actor: User, order_id: int, action: str, *, reason=None, tracking=None
+                     ) -> Order:
+    """A buyer or seller acting on an order (cancel, ship, confirm, request_refund, refund,
+    decline_refund). Illegal moves are a 409 that says why."""
+    if action not in states.USER_ACTIONS:
+        raise NotFound(_l("Unknown order action."), code="unknown_action")
+    reason = clean_text(reason)[:300] if isinstance(reason, str) else None
+    tracking = clean_text(tracking)[:60] if isinstance(tracking, str) else None
+    with write_transaction(session):
+        order = session.scalar(select(Order).where(Order.id == order_id).with_for_update())
+        role = role_of(session, actor, order) if order else None
+        if role is None:
+            raise NotFound(_l("This order does not exist."))
+        # Both sides of an order see the same states; acting as the buyer wins for a seller's own purchase.
+        _apply(session, order, action, role, reason=reason, tracking=tracking)
+    return get_order(session, order_id, actor)
+
+
+def sweep_orders(session: Session, now=None) -> dict[str, int]:
+    """The clock's part: cancel orders left unpaid past the timeout (their stock returns) and
+    complete shipped orders the buyer never confirmed. Safe to run from several workers."""
+    now = now or utcnow()
+    config = current_app.config
+    due = {
+        "cancel": select(Order.id).where(
+            Order.status == "pending",
+            Order.created_at < now - timedelta(minutes=config["ORDER_PAYMENT_TIMEOUT_MINUTES"])),
+        "confirm": select(Order.id).where(
+            Order.status == "shipped", Order.refund_requested_at.is_(None),
+            Order.shipped_at < now - timedelta(days=config["ORDER_AUTO_COMPLETE_DAYS"])),
+    }
+    done = {"cancelled": 0, "completed": 0}
+    for action, query in due.items():
+        for order_id in list(session.scalars(query)):
+            try:
+                with write_transaction(session):
+                    order = session.scalar(select(Order).where(Order.id == order_id).with_for_update())
+                    _apply(session, order, action, states.SYSTEM)
+            except AppError:
+                continue  # someone else moved it first
+            done["cancelled" if action == "cancel" else "completed"] += 1
+    return done
+
+
+# ---- reads ----
+
+def _order_query():
+    return select(Order).options(
+        selectinload(Order.product).selectinload(Product.images), selectinload(Order.shop).selectinload(Shop.owner),
+        selectinload(Order.buyer), selectinload(Order.creator),
+    )
+
+
+def get_order(session: Session, order_id: int, viewer: User) -> Order:
+    """The buyer and the shop's people see an order; to anyone else it does not exist."""
+    order = session.scalar(_order_query().where(Order.id == order_id))
+    if order is None or role_of(session, viewer, order) is None:
+        raise NotFound(_l("This order does not exist."))
+    return order
+
+
+def list_orders(session: Session, viewer: User, *, role: str = "buyer", status: str | None = None,
+                cursor: str | None = None, limit: int = 20) -> Page:
+    query = _order_query()
+    if role == "buyer":
+        query = query.where(Order.buyer_id == viewer.id)
+    elif role == "seller":
+        query = query.where(catalog.works_for(viewer.id, Order.shop_id))
+    else:
+        raise Invalid(_l("Role is buyer or seller."), fields={"role": _l("buyer or seller")})
+    if status:
+        if status not in states.STATUSES:
+            raise Invalid(_l("Unknown order status."), fields={"status": ", ".join(states.STATUSES)})
+        query = query.where(Order.status == status)
+    after = decode_cursor(cursor, (int,))
+    if after:
+        query = query.where(Order.id < after[0])
+    rows = list(session.scalars(query.order_by(Order.id.desc()).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(rows, encode_cursor(rows[-1].id) if more and rows else None)
+
+
+def list_ledger(session: Session, user: User, *, cursor: str | None = None, limit: int = 50) -> Page:
+    query = select(LedgerEntry).where(LedgerEntry.user_id == user.id).options(
+        selectinload(LedgerEntry.order).selectinload(Order.product))
+    after = decode_cursor(cursor, (int,))
+    if after:
+        query = query.where(LedgerEntry.id < after[0])
+    rows = list(session.scalars(query.order_by(LedgerEntry.id.desc()).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(rows, encode_cursor(rows[-1].id) if more and rows else None)
+
+
+@dataclass
+class Balance:
+    currency: str
+    earned_cents: int  # seller revenue and creator commission, net of reversals
+    pending_cents: int  # the part of it from orders not yet completed (could still be refunded)
+    spent_cents: int  # paid as a buyer, net of refunds
+
+    @property
+    def available_cents(self) -> int:
+        return self.earned_cents - self.pending_cents
+
+
+def get_balances(session: Session, user: User) -> list[Balance]:
+    """Sums of the ledger, nothing else: per currency, what was earned and what was spent."""
+    earning = LedgerEntry.kind.in_(ledger.EARNING_KINDS)
+    spending = LedgerEntry.kind.in_(ledger.SPENDING_KINDS)
+    unsettled = Order.status.in_(("paid", "shipped"))
+    rows = session.execute(
+        select(
+            LedgerEntry.currency,
+            func.coalesce(func.sum(LedgerEntry.amount_cents).filter(earning), 0),
+            func.coalesce(func.sum(LedgerEntry.amount_cents).filter(earning & unsettled), 0),
+            func.coalesce(func.sum(LedgerEntry.amount_cents).filter(spending), 0),
+        )
+        .join(Order, Order.id == LedgerEntry.order_id)
+        .where(LedgerEntry.user_id == user.id)
+        .group_by(LedgerEntry.currency)
+        .order_by(LedgerEntry.currency)
+    )
+    return [Balance(currency, earned, pending, -spent) for currency, earned, pending, spent in rows]
+
+
+def order_earnings(session: Session, order: Order) -> list[LedgerEntry]:
+    """Who earned what on one order: shown to its buyer and seller."""
+    return list(session.scalars(
+        select(LedgerEntry).where(LedgerEntry.order_id == order.id).order_by(LedgerEntry.id)
+    ))
+
+
+def verified_note_ids(session: Session, notes) -> set[int]:
+    """Notes whose author bought the linked product here and kept it (a completed order)."""
+    from app.notes.models import Note
+
+    ids = [n.id for n in notes if n.product_id]
+    if not ids:
+        return set()
+    bought = exists().where(Order.buyer_id == Note.author_id, Order.product_id == Note.product_id,
+                            Order.status == "completed")
+    return set(session.scalars(select(Note.id).where(Note.id.in_(ids), bought)))
+
+
+@dataclass
+class RatingSummary:
+    verified_count: int
+    verified_average: float | None
+    other_count: int
+    other_average: float | None
+
+
+def rating_summary(session: Session, product: Product) -> RatingSummary:
+    """Ratings of public notes about the product, verified purchases apart from the rest."""
+    from app.notes.models import Note
+    from app.notes.service import visible_notes
+
+    verified = exists().where(Order.buyer_id == Note.author_id, Order.product_id == Note.product_id,
+                              Order.status == "completed")
+    row = session.execute(
+        select(
+            func.count(Note.id).filter(verified), func.avg(Note.rating).filter(verified),
+            func.count(Note.id).filter(~verified), func.avg(Note.rating).filter(~verified),
+        ).where(Note.product_id == product.id, Note.rating.is_not(None), visible_notes(None))
+    ).one()
+    return RatingSummary(row[0], float(row[1]) if row[1] is not None else None,
+                         row[2], float(row[3]) if row[3] is not None else None)
+
+
+def product_sales(session: Session, product_ids: list[int]) -> dict[int, int]:
+    """Revenue per product from orders that stand (paid, shipped, completed)."""
+    if not product_ids:
+        return {}
+    rows = session.execute(
+        select(Order.product_id, func.sum(Order.total_cents))
+        .where(Order.product_id.in_(product_ids), Order.status.in_(states.SOLD))
+        .group_by(Order.product_id)
+    )
+    return dict(rows.all())
