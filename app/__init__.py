@@ -43,14 +43,18 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from app.accounts.views import bp as accounts_bp
     from app.api import bp as api_bp
+    from app.catalog.views import bp as catalog_bp
     from app.feed.views import bp as feed_bp
     from app.i18n import bp as i18n_bp
     from app.media.views import bp as media_bp
     from app.moderation.views import bp as moderation_bp
     from app.notes.views import bp as notes_bp
+    from app.orders.views import bp as orders_bp
     from app.social.views import bp as social_bp
 
-    for blueprint in (feed_bp, accounts_bp, notes_bp, social_bp, moderation_bp, i18n_bp, media_bp, api_bp):
+    blueprints = (feed_bp, accounts_bp, notes_bp, social_bp, moderation_bp, i18n_bp, media_bp, catalog_bp,
+                  orders_bp, api_bp)
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
     # The API authenticates with bearer tokens only, never the session cookie, so CSRF cannot apply.
     csrf.exempt(api_bp)

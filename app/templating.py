@@ -45,6 +45,23 @@ def when(moment: datetime | None) -> str:
     return format_date(moment, "short")
 
 
+def money(cents: int, currency: str = "CNY") -> str:
+    """Integer cents shown in the reader's locale: ¥129.00, CN¥129.00, NT$129.00."""
+    from decimal import Decimal
+
+    from flask_babel import format_currency
+
+    return format_currency(Decimal(cents) / 100, currency)
+
+
+def percent(basis_points: int) -> str:
+    from decimal import Decimal
+
+    from flask_babel import format_decimal
+
+    return format_decimal(Decimal(basis_points) / 100, format="#,##0.##") + "%"
+
+
 def init_app(app: Flask) -> None:
     from app.moderation.service import REASON_LABELS
 
@@ -54,6 +71,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["rich_text"] = rich_text
     app.jinja_env.filters["hashtags"] = text.hashtags
     app.jinja_env.filters["when"] = when
+    app.jinja_env.filters["money"] = money
+    app.jinja_env.filters["percent"] = percent
 
     @app.context_processor
     def unread_badge():

@@ -53,6 +53,7 @@ def update_note(note_id: int):
         tags=data.get("tags", [t.name for t in note.tags]), image_order=image_order,
         new_images=request.files.getlist("images"),
         draft=_flag(data["draft"]) if "draft" in data else None,
+        product_given="product" in data, product_id=data.get("product"), rating=data.get("rating"),
     )
     return jsonify(out.note_detail(service.get_note(db.session, note.id, api_user())))
 

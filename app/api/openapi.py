@@ -123,9 +123,10 @@ PATHS: dict = {
 
 
 def all_paths_and_schemas() -> tuple[dict, dict]:
-    from app.api import openapi_notes
+    from app.api import openapi_commerce, openapi_notes
 
-    return {**PATHS, **openapi_notes.PATHS}, {**SCHEMAS, **openapi_notes.SCHEMAS}
+    paths = {**PATHS, **openapi_notes.PATHS, **openapi_commerce.PATHS}
+    return paths, {**SCHEMAS, **openapi_notes.SCHEMAS, **openapi_commerce.SCHEMAS}
 
 
 def document() -> dict:

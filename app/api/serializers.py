@@ -112,3 +112,76 @@ def profile(user, counts: dict, is_following: bool) -> dict:
 
 def page(items, next_cursor) -> dict:
     return {"items": items, "next_cursor": next_cursor}
+
+
+def seller(shop) -> dict:
+    return {**user_summary(shop.owner), "shop_name": shop.name}
+
+
+def product(p, sales_cents: int | None = None) -> dict:
+    data = {
+        "id": p.id,
+        "name": p.name,
+        "description": p.description,
+        "price_cents": p.price_cents,
+        "currency": p.currency,
+        "stock": p.stock,
+        "commission_bps": p.commission_bps,
+        "sold_count": p.sold_count,
+        "is_listed": p.is_listed,
+        "seller": seller(p.shop),
+        "images": [image(i) for i in p.images],
+        "created_at": iso(p.created_at),
+    }
+    if sales_cents is not None:
+        data["sales_cents"] = sales_cents
+    return data
+
+
+def order(o, actions: list[str] | None = None) -> dict:
+    return {
+        "id": o.id,
+        "status": o.status,
+        "product": {"id": o.product.id, "name": o.product.name},
+        "seller": seller(o.shop),
+        "buyer": user_summary(o.buyer),
+        "note": o.note_id,
+        "creator": user_summary(o.creator) if o.creator else None,
+        "quantity": o.quantity,
+        "unit_price_cents": o.unit_price_cents,
+        "total_cents": o.total_cents,
+        "currency": o.currency,
+        "commission_bps": o.commission_bps,
+        "commission_cents": o.commission_cents,
+        "platform_fee_cents": o.platform_fee_cents,
+        "refund_requested": o.refund_requested_at is not None,
+        "refund_reason": o.refund_reason,
+        "tracking_number": o.tracking_number,
+        "shipping": {"name": o.recipient_name, "phone": o.recipient_phone, "address": o.shipping_address},
+        "actions": actions or [],
+        "created_at": iso(o.created_at),
+        "paid_at": iso(o.paid_at),
+        "shipped_at": iso(o.shipped_at),
+        "completed_at": iso(o.completed_at),
+        "cancelled_at": iso(o.cancelled_at),
+        "refunded_at": iso(o.refunded_at),
+    }
+
+
+def ledger_entry(e) -> dict:
+    return {"id": e.id, "order": e.order_id, "product": e.order.product.name, "kind": e.kind,
+            "amount_cents": e.amount_cents, "currency": e.currency, "created_at": iso(e.created_at)}
+
+
+def balance(b) -> dict:
+    return {"currency": b.currency, "earned_cents": b.earned_cents, "pending_cents": b.pending_cents,
+            "available_cents": b.available_cents, "spent_cents": b.spent_cents}
+
+
+def order_ledger(o, entries) -> list[dict]:
+    """Who got what on one order, by name: the buyer sees which creator earned what."""
+    people = {o.buyer_id: o.buyer, o.shop.owner_id: o.shop.owner}
+    if o.creator:
+        people[o.creator_id] = o.creator
+    return [{"kind": e.kind, "amount_cents": e.amount_cents, "currency": e.currency,
+             "user": user_summary(people[e.user_id]) if e.user_id in people else None} for e in entries]

@@ -28,6 +28,9 @@ class FeedItem:
     note: Note
     liked: bool
     collected: bool
+    # Commerce facts a card shows: an ad/partnership label, a verified-purchase badge.
+    sponsored: bool = False
+    verified: bool = False
 
 
 def clamp_limit(limit, default: int) -> int:
@@ -64,9 +67,20 @@ def notes_page(session: Session, query, viewer: User | None, cursor: str | None,
     notes = list(session.scalars(query))
     page, more = notes[:limit], len(notes) > limit
     state = social.viewer_state(session, viewer, [n.id for n in page])
-    items = [FeedItem(n, n.id in state["liked"], n.id in state["collected"]) for n in page]
+    sponsored, verified = commerce_flags(session, page)
+    items = [FeedItem(n, n.id in state["liked"], n.id in state["collected"], n.id in sponsored, n.id in verified)
+             for n in page]
     next_cursor = encode_cursor(page[-1].published_at, page[-1].id) if more and page else None
     return Page(items, next_cursor)
+
+
+def commerce_flags(session: Session, notes) -> tuple[set[int], set[int]]:
+    """Which notes are ads (their author earns from the linked product) and which are verified
+    purchases; no query at all when no note links a product."""
+    from app.catalog.service import sponsored_note_ids
+    from app.orders.service import verified_note_ids
+
+    return sponsored_note_ids(session, notes), verified_note_ids(session, notes)
 
 
 def get_feed(session: Session, kind: str, viewer: User | None, cursor: str | None = None, limit: int = 20) -> Page:
@@ -103,3 +117,8 @@ def tag_notes(session: Session, tag_name: str, viewer: User | None, cursor: str 
     tagged = select(NoteTag.note_id).join(Tag, Tag.id == NoteTag.tag_id).where(Tag.name == tag_name)
     query = published_notes(viewer).where(Note.id.in_(tagged))
     return notes_page(session, query, viewer, cursor, limit)
+
+
+def product_notes(session: Session, product_id: int, viewer: User | None, cursor: str | None, limit: int) -> Page:
+    """Notes that review a product: the product page's waterfall."""
+    return notes_page(session, published_notes(viewer).where(Note.product_id == product_id), viewer, cursor, limit)

@@ -37,6 +37,14 @@ def split(unit_price_cents: int, quantity: int, commission_bps: int, platform_fe
     return Split(total, total * commission_bps // 10_000, total * platform_fee_bps // 10_000)
 
 
+def creator_commission_bps(product_bps: int, *, author_id: int | None, buyer_id: int, author_sells: bool) -> int:
+    """The rate the note's author earns on a sale through their note: none for buying through
+    one's own note, none for the seller's own people (they earn as the seller)."""
+    if author_id is None or author_id == buyer_id or author_sells:
+        return 0
+    return product_bps
+
+
 @dataclass(frozen=True)
 class Row:
     kind: str

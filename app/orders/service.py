@@ -107,8 +107,7 @@ def _int_field(value, name: str, *, low: int, high: int) -> int:
 
 
 def _note_credit(session: Session, note_id, product: Product, buyer: User):
-    """The note a purchase came through and whether its author earns the commission: not for
-    buying through one's own note, nor for the seller's own people (they earn as the seller)."""
+    """The note a purchase came through, its author, and whether the author sells the product."""
     from app.notes.service import get_actionable_note
 
     if note_id is None:
@@ -120,9 +119,8 @@ def _note_credit(session: Session, note_id, product: Product, buyer: User):
         raise Invalid(_l("That note is not available."), fields={"note": _l("Unknown note.")}) from None
     if note.product_id != product.id:
         raise Invalid(_l("That note does not link this product."), fields={"note": _l("Wrong product.")})
-    is_staff = session.scalar(select(catalog.works_for(note.author_id, product.shop_id)))
-    earns = note.author_id != buyer.id and not is_staff
-    return note.id, note.author_id, earns
+    author_sells = bool(session.scalar(select(catalog.works_for(note.author_id, product.shop_id))))
+    return note.id, note.author_id, author_sells
 
 
 def place_order(session: Session, buyer: User, *, product_id, quantity, note_id=None, referrer_id=None,
@@ -138,7 +136,7 @@ def place_order(session: Session, buyer: User, *, product_id, quantity, note_id=
         return earlier, False
     product = catalog.get_buyable_product(session, product_id)
     catalog.ensure_not_own(session, buyer, product)
-    note_id, creator_id, creator_earns = _note_credit(session, note_id, product, buyer)
+    note_id, creator_id, author_sells = _note_credit(session, note_id, product, buyer)
     if referrer_id == buyer.id:
         referrer_id = None
     try:
@@ -156,7 +154,8 @@ def place_order(session: Session, buyer: User, *, product_id, quantity, note_id=
                 raise OutOfStock(_l("Sorry, only %(count)d left.", count=left) if left else None)
             # The price and rate read under the row lock, not the ones loaded before it.
             price_cents, currency, commission_bps = taken
-            commission_bps = commission_bps if creator_earns else 0
+            commission_bps = ledger.creator_commission_bps(commission_bps, author_id=creator_id, buyer_id=buyer.id,
+                                                           author_sells=author_sells)
             money = ledger.split(price_cents, quantity, commission_bps, current_app.config["PLATFORM_FEE_BPS"])
             now = utcnow()
             order = Order(

@@ -1,0 +1,30 @@
+"""Shop and product forms: fields and CSRF only; the service validates."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
+from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
+
+from app.catalog.service import CURRENCIES
+from app.notes.forms import ACCEPT
+
+
+class ShopForm(FlaskForm):
+    name = StringField(_l("Shop name"), render_kw={"maxlength": 60})
+    description = TextAreaField(_l("About the shop"), render_kw={"maxlength": 5000, "rows": 3})
+
+
+class StaffForm(FlaskForm):
+    username = StringField(_l("Username"), render_kw={"maxlength": 30, "autocomplete": "off"})
+
+
+class ProductForm(FlaskForm):
+    name = StringField(_l("Product name"), render_kw={"maxlength": 100})
+    description = TextAreaField(_l("Description"), render_kw={"maxlength": 5000, "rows": 5})
+    price = StringField(_l("Price"), render_kw={"inputmode": "decimal", "placeholder": "39.90"})
+    currency = SelectField(_l("Currency"), choices=[(c, c) for c in CURRENCIES], default="CNY")
+    stock = IntegerField(_l("Stock"), default=0, render_kw={"min": 0, "inputmode": "numeric"})
+    commission = StringField(_l("Creator commission (%)"), default="0",
+                             render_kw={"inputmode": "decimal", "placeholder": "10"})
+    images = MultipleFileField(_l("Photos"), render_kw={"accept": ACCEPT, "multiple": True})
+    is_listed = BooleanField(_l("Listed for sale"), default=True)

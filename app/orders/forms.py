@@ -1,0 +1,21 @@
+"""Checkout and order-action forms: fields and CSRF only; the service validates."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, IntegerField, StringField, TextAreaField
+
+
+class CheckoutForm(FlaskForm):
+    quantity = IntegerField(_l("Quantity"), default=1, render_kw={"min": 1, "inputmode": "numeric"})
+    name = StringField(_l("Recipient"), render_kw={"maxlength": 40, "autocomplete": "name"})
+    phone = StringField(_l("Phone"), render_kw={"maxlength": 30, "autocomplete": "tel", "inputmode": "tel"})
+    address = TextAreaField(_l("Delivery address"), render_kw={"maxlength": 300, "rows": 2,
+                                                               "autocomplete": "street-address"})
+    note = HiddenField()
+    # One key per checkout page: a double tap or a retried POST finds the same order.
+    idempotency_key = HiddenField()
+
+
+class OrderActionForm(FlaskForm):
+    reason = StringField(_l("Reason"), render_kw={"maxlength": 300})
+    tracking_number = StringField(_l("Tracking number"), render_kw={"maxlength": 60})
