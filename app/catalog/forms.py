@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
 
 from app.catalog.service import CURRENCIES
 from app.notes.forms import ACCEPT
@@ -22,7 +22,7 @@ class ProductForm(FlaskForm):
     name = StringField(_l("Product name"), render_kw={"maxlength": 100})
     description = TextAreaField(_l("Description"), render_kw={"maxlength": 5000, "rows": 5})
     price = StringField(_l("Price"), render_kw={"inputmode": "decimal", "placeholder": "39.90"})
-    currency = SelectField(_l("Currency"), choices=[(c, c) for c in CURRENCIES], default="CNY")
+    currency = SelectField(_l("Currency"), choices=[SelectChoice(c, c) for c in CURRENCIES], default="CNY")
     stock = IntegerField(_l("Stock"), default=0, render_kw={"min": 0, "inputmode": "numeric"})
     commission = StringField(_l("Creator commission (%)"), default="0",
                              render_kw={"inputmode": "decimal", "placeholder": "10"})

@@ -7,7 +7,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, or_, select, true
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from app.accounts.models import User
 from app.accounts.service import clean_text, get_user
@@ -122,8 +122,9 @@ def list_staff(session: Session, shop: Shop) -> list[User]:
 
 def works_for(user_id, shop_id):
     """SQL condition: the user owns the shop or is on its staff."""
+    owned = aliased(Shop)  # an alias, so it never correlates with a Shop in the outer query
     return or_(
-        exists().where(Shop.id == shop_id, Shop.owner_id == user_id),
+        exists().where(owned.id == shop_id, owned.owner_id == user_id),
         exists().where(ShopStaff.shop_id == shop_id, ShopStaff.user_id == user_id),
     )
 
@@ -311,7 +312,7 @@ def list_products(session: Session, viewer: User | None, *, seller: str | None =
     query = _product_query().where(_visible(viewer))
     if seller:
         owner = get_user(session, seller)
-        query = query.join(Shop, Shop.id == Product.shop_id).where(Shop.owner_id == owner.id)
+        query = query.where(Product.shop_id.in_(select(Shop.id).where(Shop.owner_id == owner.id)))
     if q:
         like = "%" + q.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")[:100] + "%"
         query = query.where(func.lower(Product.name).like(like.lower(), escape="\\"))

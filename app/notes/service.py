@@ -205,10 +205,14 @@ def _notify_mentions(session: Session, author: User, note: Note, body: str, prev
 # ---- reads ----
 
 def note_query(viewer: User | None):
+    from app.catalog.models import Product, Shop
+
+    product = selectinload(Note.product)
     return (
         select(Note)
         .where(visible_notes(viewer))
-        .options(selectinload(Note.author), selectinload(Note.images), selectinload(Note.tags))
+        .options(selectinload(Note.author), selectinload(Note.images), selectinload(Note.tags),
+                 product.selectinload(Product.shop).selectinload(Shop.owner), product.selectinload(Product.images))
     )
 
 

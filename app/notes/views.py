@@ -25,12 +25,14 @@ def _is_draft() -> bool:
 @login_required
 def create():
     form, status = NoteForm(), 200
+    if request.method == "GET" and request.args.get("product"):
+        form.product.data = request.args["product"]  # "Write a note about this" on a product page
     if form.validate_on_submit():
         try:
             note = service.create_note(
                 db.session, current_user, title=form.title.data, body=form.body.data, tags=form.tags.data,
                 images=request.files.getlist("images"), product_id=form.product.data or None,
-                rating=form.rating.data, draft=_is_draft(),
+                rating=form.rating.data or None, draft=_is_draft(),
             )
         except AppError as error:
             show_errors(form, error)
@@ -45,9 +47,12 @@ def create():
 def show(note_id: int):
     note = service.get_note(db.session, note_id, current_user)
     state = social.viewer_state(db.session, current_user, [note.id])
+    sponsored, verified = feed.commerce_flags(db.session, [note])
     return render_template(
         "notes/show.html",
         note=note,
+        sponsored=note.id in sponsored,
+        verified=note.id in verified,
         liked=note.id in state["liked"],
         collected=note.id in state["collected"],
         following=social.is_following(db.session, current_user, note.author),
@@ -77,7 +82,7 @@ def _image_order(note) -> list[int]:
 def edit(note_id: int):
     note = service.get_own_note(db.session, note_id, current_user)
     form = NoteForm(data={"title": note.title, "body": note.body, "tags": ", ".join(t.name for t in note.tags),
-                          "product": note.product_id or "", "rating": note.rating})
+                          "product": note.product_id or "", "rating": str(note.rating or "")})
     status = 200
     if form.validate_on_submit():
         publish = request.form.get("action") == "publish"
@@ -86,6 +91,7 @@ def edit(note_id: int):
                 db.session, current_user, note, title=form.title.data, body=form.body.data, tags=form.tags.data,
                 image_order=_image_order(note), new_images=request.files.getlist("images"),
                 draft=False if publish else (True if _is_draft() else None),
+                product_given=True, product_id=form.product.data or None, rating=form.rating.data or None,
             )
         except AppError as error:
             show_errors(form, error)
