@@ -276,3 +276,21 @@ def make_note(app):
 def media_files(app) -> list[Path]:
     media = Path(app.config["MEDIA_DIR"])
     return sorted(media.iterdir()) if media.exists() else []
+
+
+# ---- commerce ----
+
+@pytest.fixture
+def make_product(app):
+    """Puts a product up for sale through the real service; returns its id."""
+    from app.accounts.service import find_user
+    from app.catalog import service
+
+    def factory(seller, name="山系保溫杯", price_cents=12900, stock=5, commission_bps=1000, images=0, **kwargs):
+        with app.app_context():
+            user = find_user(db.session, seller if isinstance(seller, str) else seller.username)
+            files = [_Upload(image_bytes(color=(200, 120, i * 40 % 255))) for i in range(images)]
+            return service.create_product(db.session, user, name=name, price_cents=price_cents, stock=stock,
+                                          commission_bps=commission_bps, images=files, **kwargs).id
+
+    return factory
