@@ -1,6 +1,9 @@
 """Alembic environment: the engine comes from the Flask app (see app/cli.py), never from an ini."""
 
+import warnings
+
 from alembic import context
+from sqlalchemy.exc import SAWarning
 
 import app.models  # noqa: F401  (registers every table on the metadata)
 from app.db import Base
@@ -24,7 +27,11 @@ def run_migrations_online() -> None:
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
         )
-        with context.begin_transaction():
+        with context.begin_transaction(), warnings.catch_warnings():
+            # Batch mode reflects tables on SQLite, which cannot reflect the expression index on
+            # lower(username); the migrations recreate that index themselves.
+            warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression-based index",
+                                    SAWarning)
             context.run_migrations()
         connection.commit()
         if sqlite:
