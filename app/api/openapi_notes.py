@@ -38,7 +38,9 @@ SCHEMAS = {
             "author": ref("UserSummary"),
             "like_count": ID, "collect_count": ID, "comment_count": ID,
             "liked": {"type": "boolean"}, "collected": {"type": "boolean"}, "is_draft": {"type": "boolean"},
-            "published_at": NULLABLE_STRING,
+            "published_at": NULLABLE_STRING, "product": {"type": ["integer", "null"]},
+            "sponsored": {"type": "boolean", "description": "an ad: the author earns from the linked product"},
+            "verified_purchase": {"type": "boolean", "description": "the author bought the linked product here"},
         },
     },
     "Note": {

@@ -53,6 +53,9 @@ def note_summary(item) -> dict:
         "collected": item.collected,
         "is_draft": note.is_draft,
         "published_at": iso(note.published_at),
+        "product": note.product_id,
+        "sponsored": item.sponsored,
+        "verified_purchase": item.verified,
     }
 
 

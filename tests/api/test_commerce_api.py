@@ -169,3 +169,16 @@ def test_products_are_edited_by_their_seller_only(client, shop):
     assert hidden.get_json()["is_listed"] is False
     assert client.get(path).status_code == 404  # unlisted: gone for buyers
     assert client.get(path, headers=_auth(tokens["seller"])).status_code == 200
+
+
+def test_feed_cards_say_which_notes_are_ads_and_verified(client, shop, note_about, make_note):
+    tokens, product = shop["tokens"], shop["product"]
+    order = _buy(client, tokens["buyer"], product["id"]).get_json()
+    client.post(f"/api/v1/payments/sandbox/{order['id']}", headers=_auth(tokens["buyer"]), json={})
+    client.post(f"/api/v1/orders/{order['id']}/ship", headers=_auth(tokens["seller"]))
+    client.post(f"/api/v1/orders/{order['id']}/confirm", headers=_auth(tokens["buyer"]))
+    review = make_note("buyer", title="買了之後", product_id=product["id"], rating=4)
+    items = {i["id"]: i for i in client.get("/api/v1/feed?kind=discover").get_json()["items"]}
+    assert (items[note_about]["sponsored"], items[note_about]["verified_purchase"]) == (True, False)
+    assert (items[review]["sponsored"], items[review]["verified_purchase"]) == (True, True)
+    assert items[review]["product"] == product["id"]
