@@ -139,3 +139,17 @@ document.querySelectorAll("form[data-submit-on-view]").forEach((form) => {
     credentials: "same-origin",
   }).catch(() => {}); // the "mark all as read" button remains
 });
+
+// Checkout: the total follows the quantity as it is typed (the server computes the real one).
+document.querySelectorAll("[data-checkout-total]").forEach((total) => {
+  const quantity = total.closest("form").querySelector("input[name=quantity]");
+  const format = new Intl.NumberFormat(document.documentElement.lang, {
+    style: "currency", currency: total.dataset.currency,
+  });
+  const update = () => {
+    const count = Math.max(1, Math.floor(Number(quantity.value)) || 1);
+    total.textContent = format.format((Number(total.dataset.unitCents) * count) / 100);
+  };
+  quantity.addEventListener("input", update);
+  update();
+});

@@ -36,6 +36,7 @@ def test_buy_from_a_note_on_a_phone_and_the_creator_sees_the_commission(
     card.get_by_test_id("buy-button").click()                                    # 1. Buy
     reader.wait_for_url(re.compile(r".*/products/\d+/buy\?note=\d+$"))
     reader.get_by_test_id("checkout-quantity").fill("2")                         # 2. quantity and address
+    expect(reader.get_by_test_id("checkout-total")).to_contain_text("1,360")  # follows the quantity
     reader.get_by_test_id("checkout-name").fill("林阿美")
     reader.get_by_test_id("checkout-phone").fill("0912345678")
     reader.get_by_test_id("checkout-address").fill("台中市西屯區台灣大道三段99號")
