@@ -53,7 +53,7 @@ def test_no_ad_label_without_earnings_but_always_for_the_sellers_staff(client, a
     with app.app_context():
         seller = find_user(db.session, "seller")
         service.add_staff(db.session, seller, service.get_shop_of(db.session, seller), "creator")
-    html = client.get(f"/notes/{plain}").get_data(as_text=True)
+    html = client.get(f"/notes/{plain}", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert 'data-testid="ad-label"' in html and "works for its seller" in html
 
 
