@@ -52,3 +52,13 @@ def decode_cursor(cursor: str | None, shape: tuple[type, ...]) -> list | None:
             raise bad
         out.append(value)
     return out
+
+
+def newest_by_id(session, query, id_column, cursor: str | None, limit: int) -> Page:
+    """A newest-first page of ``query`` keyed on its integer id column."""
+    after = decode_cursor(cursor, (int,))
+    if after:
+        query = query.where(id_column < after[0])
+    rows = list(session.scalars(query.order_by(id_column.desc()).limit(limit + 1)))
+    page = rows[:limit]
+    return Page(page, encode_cursor(rows[limit - 1].id) if len(rows) > limit else None)

@@ -15,7 +15,7 @@ from app.catalog.models import Product, ProductImage, Shop, ShopStaff
 from app.db import insert_ignore, utcnow, write_transaction
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.media import service as media
-from app.pagination import Page, decode_cursor, encode_cursor
+from app.pagination import Page, newest_by_id
 
 CURRENCIES = ("CNY", "TWD", "HKD", "USD")
 NAME_MAX, DESCRIPTION_MAX, SHOP_NAME_MAX = 100, 5000, 60
@@ -316,13 +316,7 @@ def list_products(session: Session, viewer: User | None, *, seller: str | None =
     if q:
         like = "%" + q.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")[:100] + "%"
         query = query.where(func.lower(Product.name).like(like.lower(), escape="\\"))
-    after = decode_cursor(cursor, (int,))
-    if after:
-        query = query.where(Product.id < after[0])
-    rows = list(session.scalars(query.order_by(Product.id.desc()).limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page(rows, encode_cursor(rows[-1].id) if more and rows else None)
+    return newest_by_id(session, query, Product.id, cursor, limit)
 
 
 def ensure_not_own(session: Session, buyer: User, product: Product) -> None:

@@ -28,7 +28,7 @@ from app.db import insert_ignore, utcnow, write_transaction
 from app.errors import AppError, Conflict, Forbidden, Invalid, NotFound, OutOfStock, Unprocessable
 from app.orders import ledger, payments, states
 from app.orders.models import LedgerEntry, Order, PaymentEvent
-from app.pagination import Page, decode_cursor, encode_cursor
+from app.pagination import Page, newest_by_id
 
 IDEMPOTENCY_KEY_MAX = 100
 
@@ -381,25 +381,13 @@ def list_orders(session: Session, viewer: User, *, role: str = "buyer", status: 
         if status not in states.STATUSES:
             raise Invalid(_l("Unknown order status."), fields={"status": ", ".join(states.STATUSES)})
         query = query.where(Order.status == status)
-    after = decode_cursor(cursor, (int,))
-    if after:
-        query = query.where(Order.id < after[0])
-    rows = list(session.scalars(query.order_by(Order.id.desc()).limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page(rows, encode_cursor(rows[-1].id) if more and rows else None)
+    return newest_by_id(session, query, Order.id, cursor, limit)
 
 
 def list_ledger(session: Session, user: User, *, cursor: str | None = None, limit: int = 50) -> Page:
     query = select(LedgerEntry).where(LedgerEntry.user_id == user.id).options(
         selectinload(LedgerEntry.order).selectinload(Order.product))
-    after = decode_cursor(cursor, (int,))
-    if after:
-        query = query.where(LedgerEntry.id < after[0])
-    rows = list(session.scalars(query.order_by(LedgerEntry.id.desc()).limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page(rows, encode_cursor(rows[-1].id) if more and rows else None)
+    return newest_by_id(session, query, LedgerEntry.id, cursor, limit)
 
 
 @dataclass

@@ -182,3 +182,13 @@ def test_feed_cards_say_which_notes_are_ads_and_verified(client, shop, note_abou
     assert (items[note_about]["sponsored"], items[note_about]["verified_purchase"]) == (True, False)
     assert (items[review]["sponsored"], items[review]["verified_purchase"]) == (True, True)
     assert items[review]["product"] == product["id"]
+
+
+def test_products_and_ledger_page_with_cursors(client, shop, make_product):
+    for name in ("第二件", "第三件"):
+        make_product("seller", name=name)
+    first = client.get("/api/v1/products?limit=2").get_json()
+    assert [p["name"] for p in first["items"]] == ["第三件", "第二件"] and first["next_cursor"]
+    second = client.get(f"/api/v1/products?limit=2&cursor={first['next_cursor']}").get_json()
+    assert [p["name"] for p in second["items"]] == ["山系保溫杯"] and second["next_cursor"] is None
+    assert client.get("/api/v1/products?cursor=not-a-cursor").status_code == 400
