@@ -164,7 +164,8 @@ def demo_group():
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has users.")
 @click.option("--small", is_flag=True, help="A small community with small photos (for tests).")
 def demo_load(seed: int, if_empty: bool, small: bool):
-    """Load a lively Chinese demo community (users log in with password demo-password)."""
+    """Load a lively Chinese demo community: notes, shops, products, orders and reviews (users log in
+    with password demo-password)."""
     import tempfile
 
     from app.demo.world import generate_world
@@ -175,9 +176,11 @@ def demo_load(seed: int, if_empty: bool, small: bool):
     with tempfile.TemporaryDirectory() as tmp:
         sizes = {"users": 12, "notes": 30, "photos": False} if small else {}
         click.echo("Generating the demo community…")
-        run_import(generate_world(Path(tmp), seed=seed, **sizes))
+        run_import(generate_world(Path(tmp), seed=seed, commerce=True, **sizes))
 
 
 def register(app: Flask) -> None:
-    for group in (db_group, data_group, users_group, demo_group):
+    from app.orders.cli import orders_group
+
+    for group in (db_group, data_group, users_group, demo_group, orders_group):
         app.cli.add_command(group)

@@ -53,6 +53,38 @@ def format_time(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def bulk_insert(session: Session, model, rows: list[dict]) -> None:
+    """One executemany on the model's table. Core rather than the ORM's bulk insert, which
+    splits a batch by which values are None and so turns a mixed batch (notes with and without
+    a product) into thousands of statements."""
+    session.execute(insert(model.__table__), rows)
+
+
+def bulk_insert_ids(session: Session, model, rows: list[dict]) -> list[int]:
+    """bulk_insert, returning the new ids in the rows' order."""
+    table = model.__table__
+    if session.get_bind().dialect.name != "sqlite":
+        statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+        return list(session.scalars(statement, rows))
+    # SQLite cannot promise RETURNING's order for a multi-row insert, so SQLAlchemy would send one
+    # statement per row. The import holds SQLite's write lock (BEGIN IMMEDIATE): the rows after
+    # the largest id are these, numbered in the order they were inserted.
+    before = session.scalar(select(func.max(table.c.id))) or 0
+    session.execute(insert(table), rows)
+    ids = list(session.scalars(select(table.c.id).where(table.c.id > before).order_by(table.c.id)))
+    if len(ids) != len(rows):
+        raise RuntimeError(f"{table.name}: {len(rows)} rows inserted but {len(ids)} new ids found")
+    return ids
+
+
+def positional_refs(session: Session, id_column, prefix: str) -> dict[int, str]:
+    """Export refs by position in id order (p1, p2…) rather than by database id: an import into
+    an empty database numbers rows afresh, so refs taken from ids would change across a round
+    trip wherever rows had been deleted."""
+    ids = session.scalars(select(id_column).order_by(id_column))
+    return {id_: f"{prefix}{position}" for position, id_ in enumerate(ids, 1)}
+
+
 class RecordType:
     name: str
     fields: list[Field]
@@ -67,6 +99,11 @@ class RecordType:
 
     def check(self, record: dict) -> list[str]:
         """Errors beyond field presence and JSON types."""
+        return []
+
+    def check_links(self, ctx: ImportContext, records: dict[str, list[dict]]) -> list[tuple[int, str]]:
+        """(line, error) pairs about how a record fits the records it refers to (an order's note
+        must link its product), checked once every line parsed; bulk database reads only."""
         return []
 
     def existing_keys(self, session: Session, keys: set[str]) -> dict[str, int]:
@@ -146,8 +183,9 @@ class UserRecord(RecordType):
                 "session_token": secrets.token_hex(16),
                 "created_at": parse_time(record.get("created_at"), ctx.now),
             })
-        result = ctx.session.execute(insert(User).returning(User.id, User.username, sort_by_parameter_order=True), rows)
-        ctx.ids.setdefault(self.name, {}).update({username.lower(): id_ for id_, username in result.all()})
+        ids = bulk_insert_ids(ctx.session, User, rows)
+        ctx.ids.setdefault(self.name, {}).update(
+            {row["username"].lower(): id_ for row, id_ in zip(rows, ids, strict=True)})
 
     def export(self, session, media_dir):
         from app.data import media_io
@@ -159,7 +197,8 @@ class UserRecord(RecordType):
                 "display_name": user.display_name,
                 "bio": user.bio,
                 "locale": user.locale,
-                "password_hash": user.password_hash,
+                # "!" (no password, as imported without one) is left out: it is not a hash to import.
+                **({"password_hash": user.password_hash} if user.password_hash.startswith("$argon2") else {}),
                 "is_admin": user.is_admin,
                 "created_at": format_time(user.created_at),
             }

@@ -1,12 +1,19 @@
-"""Portable records of the notes domain: note, like, collect, comment."""
+"""Portable records of the notes domain: note, like, collect, comment.
+
+A note may review a product (``product``, a product ref) with a ``rating`` of 1-5; products
+come before notes in the file (records_commerce). Exported refs are positional
+(records.positional_refs), so they survive a round trip through an empty database.
+"""
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
-from app.data.records import Field, RecordType, format_time, parse_time
+from app.catalog.models import Product
+from app.data.records import Field, RecordType, bulk_insert_ids, format_time, parse_time, positional_refs
 from app.notes.models import Note, NoteImage, NoteTag, Tag
 from app.notes.service import BODY_MAX, IMAGES_MAX, IMAGES_MIN, TAG_LENGTH_MAX, TAGS_MAX, TITLE_MAX
 from app.notes.text import normalize_tag
@@ -45,7 +52,7 @@ class NoteRecord(RecordType):
             errors.append(f"a note has {IMAGES_MIN}-{IMAGES_MAX} images")
         rating = record.get("rating")
         if rating is not None and (record.get("product") is None or not 1 <= rating <= 5):
-            errors.append("rating must be 1-5 and needs a product")
+            errors.append(_l("rating must be 1-5 and needs a product"))
         return errors
 
     def prepare(self, ctx, records):
@@ -66,7 +73,7 @@ class NoteRecord(RecordType):
                 "created_at": created, "updated_at": created, "published_at": None if draft else created,
                 "hidden_at": ctx.now if r.get("hidden_reason") else None, "hidden_reason": r.get("hidden_reason"),
             })
-        ids = ctx.session.scalars(insert(Note).returning(Note.id, sort_by_parameter_order=True), rows).all()
+        ids = bulk_insert_ids(ctx.session, Note, rows)
         notes = ctx.ids.setdefault(self.name, {})
         images, note_tags, tag_names = [], [], set()
         for record, note_id in zip(records, ids, strict=True):
@@ -90,13 +97,15 @@ class NoteRecord(RecordType):
         from app.data import media_io
 
         names = _usernames(session)
+        product_refs = positional_refs(session, Product.id, "p")
         query = select(Note).order_by(Note.id).options(selectinload(Note.images), selectinload(Note.tags))
-        for note in session.scalars(query).unique():
-            ref = f"n{note.id}"
+        for position, note in enumerate(session.scalars(query).unique(), 1):
+            ref = f"n{position}"  # the same refs as positional_refs(session, Note.id, "n")
             record = {
                 "type": "note", "ref": ref, "author": names[note.author_id], "title": note.title, "body": note.body,
                 "tags": [t.name for t in note.tags],
-                "product": f"p{note.product_id}" if note.product_id else None, "rating": note.rating,
+                "product": product_refs[note.product_id] if note.product_id else None,
+                "rating": note.rating if note.product_id else None,
                 "images": [media_io.export_file(i.key, "large", media_dir, f"note_{ref}_{i.position + 1}.webp")
                            for i in note.images],
                 "created_at": format_time(note.created_at),
@@ -129,9 +138,9 @@ class _Reaction(RecordType):
         recount(ctx.session, self.counter, self.model, {row["note_id"] for row in rows})
 
     def export(self, session, media_dir):
-        names = _usernames(session)
+        names, notes = _usernames(session), positional_refs(session, Note.id, "n")
         for row in session.scalars(select(self.model).order_by(self.model.note_id, self.model.user_id)):
-            yield {"type": self.name, "user": names[row.user_id], "note": f"n{row.note_id}",
+            yield {"type": self.name, "user": names[row.user_id], "note": notes[row.note_id],
                    "created_at": format_time(row.created_at)}
 
 
@@ -170,12 +179,13 @@ class CommentRecord(RecordType):
         recount(ctx.session, "comment_count", Comment, {notes[r["note"]] for r in records})
 
     def export(self, session, media_dir):
-        names = _usernames(session)
+        names, notes = _usernames(session), positional_refs(session, Note.id, "n")
+        comments = positional_refs(session, Comment.id, "c")
         for c in session.scalars(select(Comment).order_by(Comment.id)):
-            record = {"type": "comment", "ref": f"c{c.id}", "user": names[c.author_id], "note": f"n{c.note_id}",
+            record = {"type": "comment", "ref": comments[c.id], "user": names[c.author_id], "note": notes[c.note_id],
                       "body": c.body, "created_at": format_time(c.created_at)}
             if c.parent_id:
-                record["parent"] = f"c{c.parent_id}"
+                record["parent"] = comments[c.parent_id]
             yield record
 
 

@@ -133,6 +133,8 @@ def _check_against_database(session: Session, records, unresolved, errors, ctx: 
     for line, ref_type, ref_key in unresolved:
         if ref_key not in ctx.ids.get(ref_type, {}):
             errors.append(LineError(line, f"refers to {ref_type} {ref_key!r}, which is not defined before this line"))
+    for rtype in RECORD_TYPES.values():
+        errors.extend(LineError(line, message) for line, message in rtype.check_links(ctx, records))
 
 
 def _hash_plain_passwords(user_records: list[dict]) -> None:

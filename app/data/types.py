@@ -1,9 +1,12 @@
 """The registry of portable record types, in insertion order: a type comes after every type it
-can refer to. Later domains (products, orders, referrals) add theirs here."""
+can refer to (products after their sellers, notes after the products they review, orders after
+the notes they came through). Later domains (referrals) add theirs here."""
 
 from app.data.records import FollowRecord, RecordType, UserRecord
+from app.data.records_commerce import OrderRecord, ProductRecord
 from app.data.records_notes import CollectRecord, CommentRecord, LikeRecord, NoteRecord
 
 RECORD_TYPES: dict[str, RecordType] = {
-    r.name: r for r in (UserRecord(), FollowRecord(), NoteRecord(), LikeRecord(), CollectRecord(), CommentRecord())
+    r.name: r for r in (UserRecord(), FollowRecord(), ProductRecord(), NoteRecord(), LikeRecord(), CollectRecord(),
+                        CommentRecord(), OrderRecord())
 }

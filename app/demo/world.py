@@ -5,7 +5,8 @@ ordinary importer (``flask data import``) loads the result. Everything is drawn 
 ``random.Random(seed)`` and a fixed reference date, so a seed always gives byte-identical
 ``data.jsonl``. Every account's password is ``demo-password`` (``DEMO_PASSWORD``).
 
-Extension field: each user record carries ``"avatar": "images/avatar_<username>.jpg"``.
+Extension fields: each user record carries ``"avatar": "images/avatar_<username>.jpg"``; each
+product record (``commerce=True``) carries ``"images": ["images/product_<ref>_1.jpg", …]``.
 """
 
 from __future__ import annotations
@@ -58,6 +59,11 @@ class _Product:
     idea: ProductIdea
     created: int
     terms: dict = field(default_factory=dict)  # price, stock, commission, group buy
+    photo_count: int = 1
+
+    @property
+    def images(self) -> list[str]:
+        return [f"images/product_{self.ref}_{i}.jpg" for i in range(1, self.photo_count + 1)]
 
 
 @dataclass(eq=False)
@@ -205,6 +211,7 @@ class _World:
         products.sort(key=lambda p: p.created)
         for i, product in enumerate(products, 1):
             product.ref = f"p{i}"
+            product.photo_count = rng.choices([1, 2, 3, 4], weights=[20, 35, 30, 15])[0]
         return products
 
     def _link_products(self) -> None:
@@ -338,7 +345,7 @@ class _World:
             voice = product.seller.voice
             yield {"type": "product", "ref": product.ref, "seller": product.seller.username,
                    "name": product.idea.names[voice], "description": product.idea.descriptions[voice],
-                   **product.terms, "created_at": clock.iso(product.created)}
+                   **product.terms, "images": product.images, "created_at": clock.iso(product.created)}
         for note in self.notes:
             yield {"type": "note", "ref": note.ref, "author": note.author.username, "title": note.title,
                    "body": note.body, "tags": note.tags,
@@ -483,6 +490,12 @@ def _paint_images(out_dir: Path, world: _World, seed: int, *, full_size: bool) -
             # Only the cover carries a caption, the note's first hashtag, like a topic sticker.
             label = f"#{note.tags[0]}" if index == 0 else ""
             jobs.append((rel, paint_photo, (_seed_for(seed, rel), size, label)))
+    for product in world.products:
+        # Square shop photos; the cover carries the product's name like a shop's banner.
+        side = 1080 if full_size else 120
+        name = product.idea.names[product.seller.voice]
+        for index, rel in enumerate(product.images):
+            jobs.append((rel, paint_photo, (_seed_for(seed, rel), (side, side), name if index == 0 else "")))
 
     def paint(job) -> None:
         rel, painter, args = job

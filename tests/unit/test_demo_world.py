@@ -340,6 +340,17 @@ def test_commerce_products_reviews_and_orders(commerce_world):
     assert any(o["note"] for o in orders) and any(o["note"] is None for o in orders)
 
 
+def test_products_have_one_to_four_square_photos(small):
+    path, records = small
+    for product in of_type(records, "product"):
+        assert 1 <= len(product["images"]) <= 4
+        assert product["images"] == [f"images/product_{product['ref']}_{i}.jpg"
+                                     for i in range(1, len(product["images"]) + 1)]
+        for relative in product["images"]:
+            with Image.open(path.parent / relative) as image:
+                assert image.format == "JPEG" and image.size == (120, 120)
+
+
 def test_commerce_world_is_written_in_the_sellers_voice(commerce_world):
     _, records = commerce_world
     locale = {u["username"]: u["locale"] for u in of_type(records, "user")}

@@ -30,7 +30,8 @@ def test_upgrading_to_commerce_keeps_every_note_row_and_its_children(tmp_path):
         result = runner.invoke(args=["db", "upgrade"])
         assert result.exit_code == 0, result.output
         with sqlite3.connect(path) as conn:
-            counts = [conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in ("notes", "note_images", "likes")]
+            tables = ("notes", "note_images", "likes")
+            counts = [conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in tables]  # noqa: S608
             assert counts == [1, 1, 1]
             assert conn.execute("PRAGMA foreign_key_list(notes)").fetchall()  # the product FK is there
             assert conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'uq_users_username_lower'").fetchone()
