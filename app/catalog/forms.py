@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from wtforms import BooleanField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
 
 from app.catalog.service import CURRENCIES
 from app.notes.forms import ACCEPT
@@ -23,7 +23,8 @@ class ProductForm(FlaskForm):
     description = TextAreaField(_l("Description"), render_kw={"maxlength": 5000, "rows": 5})
     price = StringField(_l("Price"), render_kw={"inputmode": "decimal", "placeholder": "39.90"})
     currency = SelectField(_l("Currency"), choices=[SelectChoice(c, c) for c in CURRENCIES], default="CNY")
-    stock = IntegerField(_l("Stock"), default=0, render_kw={"min": 0, "inputmode": "numeric"})
+    # Text, not IntegerField: the service checks the number and says so in the UI's language.
+    stock = StringField(_l("Stock"), default="0", render_kw={"inputmode": "numeric", "pattern": "[0-9]*"})
     commission = StringField(_l("Creator commission (%)"), default="0",
                              render_kw={"inputmode": "decimal", "placeholder": "10"})
     images = MultipleFileField(_l("Photos"), render_kw={"accept": ACCEPT, "multiple": True})

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, or_, select, true
@@ -28,30 +28,36 @@ IMAGES_MAX = 9
 
 # ---- money in forms ----
 
-def parse_price(value) -> int:
-    """Cents from what a person types ("39.9", "39.90", "1,299"); integers pass through."""
-    if isinstance(value, bool):
-        raise Invalid(_l("Enter a price such as 39.90."), fields={"price": _l("Enter a price such as 39.90.")})
-    if isinstance(value, int):
+_AMOUNT = re.compile(r"^(\d{1,3}(?:,\d{3})+|\d{1,12})(?:\.(\d{1,2}))?$")
+
+
+def _hundredths(value, field: str, example) -> int:
+    """Hundredths from what a person types: "39.9", "1,299.00", "12"; no exponents, no
+    comma decimals ("12,50" is refused rather than read as 1,250)."""
+    if isinstance(value, int) and not isinstance(value, bool):
         return value * 100
-    try:
-        amount = Decimal(str(value).replace(",", "").replace("¥", "").strip())
-    except (InvalidOperation, ValueError):
-        raise Invalid(_l("Enter a price such as 39.90."), fields={"price": _l("Enter a number.")}) from None
-    if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")):
-        raise Invalid(_l("Enter a price such as 39.90."), fields={"price": _l("Prices have at most two decimals.")})
-    return int(amount * 100)
+    text = str(value if value is not None else "").strip().removeprefix("¥").removesuffix("%").strip()
+    match = _AMOUNT.match(text)
+    if not match:
+        raise Invalid(example, fields={field: example})
+    whole, cents = match.group(1).replace(",", ""), (match.group(2) or "").ljust(2, "0")
+    return int(whole) * 100 + int(cents)
+
+
+def parse_price(value) -> int:
+    """Cents from a typed price; validate_product checks the range."""
+    return _hundredths(value, "price", _l("Enter a price such as 39.90."))
 
 
 def parse_percent(value) -> int:
-    """Basis points from a percentage a person types ("12.5" → 1250)."""
-    try:
-        amount = Decimal(str(value if value not in (None, "") else 0).replace("%", "").strip())
-    except (InvalidOperation, ValueError):
-        raise Invalid(_l("Enter a percentage such as 10."), fields={"commission": _l("Enter a number.")}) from None
-    if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")):
-        raise Invalid(_l("Enter a percentage such as 10."), fields={"commission": _l("At most two decimals.")})
-    return int(amount * 100)
+    """Basis points from a typed percentage ("12.5" → 1250); empty is 0."""
+    return _hundredths(value if value not in (None, "") else 0, "commission", _l("Enter a percentage such as 10."))
+
+
+def parse_count(value, field: str = "stock"):
+    """A whole number typed into a form; anything else goes on to the service's range check."""
+    text = str(value if value is not None else "").strip()
+    return int(text) if text.isdigit() and len(text) <= 9 else value
 
 
 # ---- shops ----
@@ -178,8 +184,10 @@ def validate_product(name, description, price_cents, currency, stock, commission
         errors["name"] = _l("At most %(max)d characters.", max=NAME_MAX)
     if len(description) > DESCRIPTION_MAX:
         errors["description"] = _l("At most %(max)d characters.", max=DESCRIPTION_MAX)
-    if not _is_int(price_cents) or not 0 < price_cents <= PRICE_MAX_CENTS:
+    if not _is_int(price_cents) or price_cents <= 0:
         errors["price"] = _l("The price must be more than zero.")
+    elif price_cents > PRICE_MAX_CENTS:
+        errors["price"] = _l("That price is too high.")
     currency = currency or "CNY"
     if currency not in CURRENCIES:
         errors["currency"] = _l("Choose one of %(list)s.", list=", ".join(CURRENCIES))

@@ -109,7 +109,7 @@ def _save_product(form: ProductForm, item=None):
     amounts, errors = _amounts(form)
     try:
         fields = dict(name=form.name.data, description=form.description.data, currency=form.currency.data,
-                      stock=form.stock.data, **amounts)
+                      stock=service.parse_count(form.stock.data), **amounts)
         if item is None:
             result = service.create_product(db.session, current_user, images=request.files.getlist("images"),
                                             **fields)

@@ -2,11 +2,12 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, StringField, TextAreaField
+from wtforms import HiddenField, StringField, TextAreaField
 
 
 class CheckoutForm(FlaskForm):
-    quantity = IntegerField(_l("Quantity"), default=1, render_kw={"min": 1, "inputmode": "numeric"})
+    # Text, not IntegerField: the service checks the number and says so in the UI's language.
+    quantity = StringField(_l("Quantity"), default="1", render_kw={"inputmode": "numeric", "pattern": "[0-9]*"})
     name = StringField(_l("Recipient"), render_kw={"maxlength": 40, "autocomplete": "name"})
     phone = StringField(_l("Phone"), render_kw={"maxlength": 30, "autocomplete": "tel", "inputmode": "tel"})
     address = TextAreaField(_l("Delivery address"), render_kw={"maxlength": 300, "rows": 2,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -31,6 +32,8 @@ from app.orders.models import LedgerEntry, Order, PaymentEvent
 from app.pagination import Page, newest_by_id
 
 IDEMPOTENCY_KEY_MAX = 100
+# Digits with the usual separators and an optional country code: 0912-345-678, +86 138 0013 8000.
+_PHONE = re.compile(r"^\+?[0-9][0-9 ()\-]{5,28}$")
 
 
 # ---- placing an order ----
@@ -60,6 +63,8 @@ def validate_shipping(value, *, required: bool) -> Shipping | None:
         elif len(text) > limit:
             errors[field] = _l("At most %(max)d characters.", max=limit)
         clean[field] = text
+    if "phone" not in errors and not _PHONE.match(clean["phone"]):
+        errors["phone"] = _l("Enter a phone number the courier can call.")
     if errors:
         raise Invalid(_l("Give a name, phone number and address for delivery."), fields=errors)
     return Shipping(**clean)
@@ -72,6 +77,15 @@ def last_shipping(session: Session, buyer: User) -> Shipping | None:
         .order_by(Order.id.desc()).limit(1)
     )
     return Shipping(order.recipient_name, order.recipient_phone, order.shipping_address) if order else None
+
+
+def unpaid_order(session: Session, buyer: User, product_id: int) -> Order | None:
+    """An order of this product the buyer placed and has not paid yet: checkout offers it
+    instead of a second one (a Back button and a second tap must not buy twice)."""
+    return session.scalar(
+        select(Order).where(Order.buyer_id == buyer.id, Order.product_id == product_id, Order.status == "pending")
+        .order_by(Order.id.desc()).limit(1)
+    )
 
 
 def _check_key(key) -> str | None:
@@ -129,9 +143,19 @@ def place_order(session: Session, buyer: User, *, product_id, quantity, note_id=
     already used for the same request it returns the first order and created=False."""
     key = _check_key(idempotency_key)
     product_id = _int_field(product_id, "product", low=1, high=2**63 - 1)
-    quantity = _int_field(quantity, "quantity", low=1, high=current_app.config["ORDER_MAX_QUANTITY"])
-    address = validate_shipping(shipping, required=shipping_required) or last_shipping(session, buyer)
-    fingerprint = _fingerprint(product_id, quantity, note_id, validate_shipping(shipping, required=False))
+    errors: dict = {}  # quantity and address reported together, so a form is fixed in one go
+    try:
+        quantity = _int_field(quantity, "quantity", low=1, high=current_app.config["ORDER_MAX_QUANTITY"])
+    except Invalid as error:
+        errors.update(error.fields)
+    try:
+        given = validate_shipping(shipping, required=shipping_required)
+    except Invalid as error:
+        errors.update(error.fields)
+    if errors:
+        raise Invalid(next(iter(errors.values())), fields=errors)
+    address = given or last_shipping(session, buyer)
+    fingerprint = _fingerprint(product_id, quantity, note_id, given)
     if key and (earlier := _replay(session, buyer, key, fingerprint)):
         return earlier, False
     product = catalog.get_buyable_product(session, product_id)
@@ -245,13 +269,37 @@ ILLEGAL_MESSAGES = {
 }
 
 
+# Who hears about each move, besides whoever made it.
+NOTIFY = {
+    "pay": (("seller", "order_paid"), ("creator", "commission_earned")),
+    "ship": (("buyer", "order_shipped"),),
+    "cancel": (("buyer", "order_cancelled"), ("seller", "order_cancelled")),
+    "request_refund": (("seller", "refund_requested"),),
+    "refund": (("buyer", "order_refunded"),),
+    "decline_refund": (("buyer", "refund_declined"),),
+}
+
+
+def _notify(session: Session, order: Order, action: str, actor_id: int | None) -> None:
+    from app.social.service import notify
+
+    seller_id = session.scalar(select(Shop.owner_id).where(Shop.id == order.shop_id))
+    people = {"buyer": order.buyer_id, "seller": seller_id,
+              "creator": order.creator_id if order.commission_cents else None}
+    for who, kind in NOTIFY.get(action, ()):
+        if people[who] is not None:
+            notify(session, recipient_id=people[who], actor_id=actor_id, kind=kind, order_id=order.id,
+                   note_id=order.note_id if kind == "commission_earned" else None)
+
+
 def _apply(session: Session, order: Order, action: str, actor: str, *, reason: str | None = None,
-           tracking: str | None = None) -> None:
+           tracking: str | None = None, actor_id: int | None = None) -> None:
     """Inside a transaction, with the order row locked: move it and write the side effects."""
     try:
         target = states.next_status(order.status, action, actor, refund_requested=order.refund_requested_at is not None)
     except states.IllegalTransition as error:
-        raise Conflict(ILLEGAL_MESSAGES[error.reason], code="illegal_transition") from None
+        kind = Forbidden if error.reason == "not_your_action" else Conflict
+        raise kind(ILLEGAL_MESSAGES[error.reason], code="illegal_transition") from None
     now = utcnow()
     previous = order.status
     if action == "pay":
@@ -276,6 +324,8 @@ def _apply(session: Session, order: Order, action: str, actor: str, *, reason: s
         if previous == "paid":  # nothing left the warehouse: the units are for sale again
             _restock(session, order)
     order.status, order.updated_at = target, now
+    # A payment is the buyer's doing, though the provider reports it.
+    _notify(session, order, action, order.buyer_id if action == "pay" else actor_id)
 
 
 def _payment_rows(session: Session, order: Order) -> list[ledger.Row]:
@@ -321,7 +371,7 @@ def transition_order(session: Session, actor: User, order_id: int, action: str, 
         if role is None:
             raise NotFound(_l("This order does not exist."))
         # Both sides of an order see the same states; acting as the buyer wins for a seller's own purchase.
-        _apply(session, order, action, role, reason=reason, tracking=tracking)
+        _apply(session, order, action, role, reason=reason, tracking=tracking, actor_id=actor.id)
     return get_order(session, order_id, actor)
 
 

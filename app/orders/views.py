@@ -4,6 +4,7 @@ import uuid
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from app.catalog import service as catalog
@@ -15,6 +16,15 @@ from app.orders.forms import CheckoutForm, OrderActionForm
 from app.params import cursor_arg
 
 bp = Blueprint("orders", __name__)
+
+DONE_MESSAGES = {
+    "cancel": _l("The order is cancelled; its stock is back on sale."),
+    "ship": _l("Marked as shipped. The buyer has been told."),
+    "confirm": _l("Thanks! The order is complete."),
+    "request_refund": _l("Refund requested. The seller has been told."),
+    "refund": _l("Refunded. The money goes back to the buyer."),
+    "decline_refund": _l("Refund request declined. The buyer has been told."),
+}
 
 
 def _note_arg(value) -> int | None:
@@ -49,7 +59,8 @@ def checkout(product_id: int):
             product = catalog.get_buyable_product(db.session, product_id)  # fresh stock for the page
     elif request.method == "POST":
         status = 400
-    return render_template("orders/checkout.html", form=form, product=product), status
+    return render_template("orders/checkout.html", form=form, product=product,
+                           unpaid=service.unpaid_order(db.session, current_user, product.id)), status
 
 
 @bp.get("/orders/<int:order_id>/pay")
@@ -65,6 +76,9 @@ def sandbox_pay(order_id: int):
 @login_required
 def sandbox_confirm(order_id: int):
     order = service.get_order(db.session, order_id, current_user)
+    if order.status != "pending":  # a stale tab: say what happened rather than "payment failed"
+        flash(_("This order can no longer be paid."), "error")
+        return redirect(url_for("orders.show", order_id=order.id))
     succeed = request.form.get("outcome") != "fail"
     order = service.pay_in_sandbox(db.session, current_user, order, succeed=succeed)
     if order.status == "paid":
@@ -90,7 +104,7 @@ def act(order_id: int, action: str):
     form = OrderActionForm()  # CSRF is checked for every POST by CSRFProtect
     service.transition_order(db.session, current_user, order_id, action, reason=form.reason.data,
                              tracking=form.tracking_number.data)
-    flash(_("Order updated."), "success")
+    flash(DONE_MESSAGES.get(action, _("Order updated.")), "success")
     return redirect(url_for("orders.show", order_id=order_id))
 
 

@@ -68,7 +68,9 @@ class Notification(Base):
     __tablename__ = "notifications"
     __table_args__ = (Index("ix_notifications_recipient", "recipient_id", "read_at", "id"),)
 
-    KINDS = ("follow", "like", "collect", "comment", "reply", "mention", "moderation")
+    KINDS = ("follow", "like", "collect", "comment", "reply", "mention", "moderation", "order_paid",
+             "commission_earned", "order_shipped", "order_cancelled", "refund_requested", "order_refunded",
+             "refund_declined")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     recipient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -77,6 +79,7 @@ class Notification(Base):
     # Indexed: deleting a note or comment cascades here.
     note_id: Mapped[int | None] = mapped_column(ForeignKey("notes.id", ondelete="CASCADE"), index=True)
     comment_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"), index=True)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
     detail: Mapped[str | None] = mapped_column(String(300))  # e.g. the moderator's reason
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -21,12 +21,12 @@ BOARD_NAME_MAX = 40
 
 
 def notify(session: Session, *, recipient_id: int, actor_id: int | None, kind: str, note_id=None, comment_id=None,
-           detail: str | None = None) -> None:
+           order_id=None, detail: str | None = None) -> None:
     """Called inside the cause's transaction, so a notification exists exactly when its cause does."""
     if recipient_id == actor_id:
         return
     session.add(Notification(recipient_id=recipient_id, actor_id=actor_id, kind=kind, note_id=note_id,
-                             comment_id=comment_id, detail=detail))
+                             comment_id=comment_id, order_id=order_id, detail=detail))
 
 
 # ---- follows ----

@@ -146,8 +146,9 @@ document.querySelectorAll("[data-checkout-total]").forEach((total) => {
   const format = new Intl.NumberFormat(document.documentElement.lang, {
     style: "currency", currency: total.dataset.currency,
   });
+  const most = Number(quantity.dataset.max) || 1;
   const update = () => {
-    const count = Math.max(1, Math.floor(Number(quantity.value)) || 1);
+    const count = Math.min(most, Math.max(1, Math.floor(Number(quantity.value)) || 1));
     total.textContent = format.format((Number(total.dataset.unitCents) * count) / 100);
   };
   quantity.addEventListener("input", update);

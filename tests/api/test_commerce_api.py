@@ -103,9 +103,10 @@ def test_illegal_transitions_are_refused(client, shop):
     tokens, product = shop["tokens"], shop["product"]
     order = _buy(client, tokens["buyer"], product["id"]).get_json()
     path = f"/api/v1/orders/{order['id']}"
-    for token, action in (("seller", "ship"), ("buyer", "confirm"), ("buyer", "ship"), ("seller", "refund")):
+    for token, action, status in (("seller", "ship", 409), ("buyer", "confirm", 409), ("seller", "refund", 409),
+                                  ("buyer", "ship", 403), ("seller", "request_refund", 403)):
         response = client.post(f"{path}/{action}", headers=_auth(tokens[token]))
-        assert response.status_code == 409, (token, action)
+        assert response.status_code == status, (token, action)  # wrong state 409; not your move 403
         assert response.get_json()["error"]["code"] == "illegal_transition"
     assert client.post(f"{path}/ship", headers=_auth(tokens["creator"])).status_code == 404  # not theirs
     assert client.post(f"{path}/explode", headers=_auth(tokens["buyer"])).status_code == 404

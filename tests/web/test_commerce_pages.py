@@ -180,3 +180,56 @@ def test_commerce_forms_carry_csrf_tokens(client, auth, world, csrf_enabled):
         forms = re.findall(r"<form[^>]*method=\"post\"[^>]*>(.*?)</form>", html, flags=re.S | re.I)
         assert forms and all('name="csrf_token"' in form for form in forms), path
     assert client.post("/shop", data={"name": "x"}).status_code == 400
+
+
+def test_order_moves_notify_the_other_side(client, auth, world):
+    auth.login("buyer")
+    response, _data = _checkout(client, world["product"], world["note"])
+    order_id = _order_id(response.headers["Location"])
+    client.post(f"/orders/{order_id}/pay", data={"outcome": "succeed"})
+    client.post(f"/orders/{order_id}/request_refund", data={"reason": "尺寸不合"})
+    auth.logout()
+
+    def kinds(user):
+        auth.login(user)
+        html = client.get("/notifications").get_data(as_text=True)
+        auth.logout()
+        return re.findall(r'data-testid="notification" data-kind="(\w+)"', html)
+
+    assert kinds("seller") == ["refund_requested", "order_paid"]
+    assert kinds("creator") == ["commission_earned"]
+    auth.login("seller")
+    declined = client.post(f"/orders/{order_id}/decline_refund", follow_redirects=True).get_data(as_text=True)
+    assert 'data-testid="flash"' in declined
+    auth.logout()
+    assert kinds("buyer") == ["refund_declined"]
+
+
+def test_checkout_offers_the_unpaid_order_instead_of_a_second_one(client, auth, world):
+    auth.login("buyer")
+    response, _data = _checkout(client, world["product"])
+    order_id = _order_id(response.headers["Location"])
+    page = client.get(f"/products/{world['product']}/buy").get_data(as_text=True)
+    assert f'href="/orders/{order_id}/pay" data-testid="pay-unpaid"' in page
+    client.post(f"/orders/{order_id}/cancel")
+    stale = client.post(f"/orders/{order_id}/pay", data={"outcome": "succeed"}, follow_redirects=True)
+    assert 'data-status="cancelled"' in stale.get_data(as_text=True)  # a stale pay tab pays nothing
+
+
+@pytest.mark.parametrize("price", ["1e400", "1e30", "NaN", "12,50", "-5", "9" * 31, "0.001"])
+def test_odd_prices_are_field_errors_not_500s(client, auth, make_user, price):
+    make_user("pricey")
+    auth.login("pricey")
+    response = client.post("/products/new", data={"name": "測試", "price": price, "stock": "1", "commission": "0",
+                                                  "currency": "CNY"})
+    assert response.status_code == 400
+    assert 'data-testid="field-error"' in response.get_data(as_text=True)
+
+
+def test_bad_phone_and_quantity_are_explained_in_the_ui_language(client, auth, world):
+    auth.login("buyer")
+    response, _data = _checkout(client, world["product"], phone="abc", quantity="abc")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "請輸入物流人員聯絡得到的電話號碼" in html and "須介於 1 到 99" in html  # both at once, in zh-Hant
+    assert "不是有效的整数" not in html  # not WTForms' Simplified fallback
