@@ -68,7 +68,8 @@ def parse_event(body: bytes) -> PaymentEvent:
         )
     except (ValueError, KeyError, TypeError):
         raise Invalid(_l("The payment notification is malformed."), code="bad_event") from None
-    if event.kind not in EVENT_KINDS or not isinstance(event.amount_cents, int) or len(event.event_id) > 100:
+    amount_ok = isinstance(event.amount_cents, int) and not isinstance(event.amount_cents, bool)
+    if event.kind not in EVENT_KINDS or not amount_ok or len(event.event_id) > 100:
         raise Invalid(_l("The payment notification is malformed."), code="bad_event")
     return event
 

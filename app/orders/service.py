@@ -174,6 +174,10 @@ def place_order(session: Session, buyer: User, *, product_id, quantity, note_id=
                 .returning(Product.price_cents, Product.currency, Product.commission_bps)
             ).first()
             if taken is None:
+                # PostgreSQL: a retry with the same key waited on the row lock behind the first
+                # request, which took the last units; this statement now sees its order.
+                if key and (earlier := _replay(session, buyer, key, fingerprint)):
+                    return earlier, False
                 left = session.scalar(select(Product.stock).where(Product.id == product.id))
                 raise OutOfStock(_l("Sorry, only %(count)d left.", count=left) if left else None)
             # The price and rate read under the row lock, not the ones loaded before it.
@@ -253,6 +257,10 @@ def receive_webhook(session: Session, provider_name: str, body: bytes, headers) 
         if (event.amount_cents, event.currency) != (order.total_cents, order.currency):
             raise Invalid(_l("The amount paid does not match the order."), code="amount_mismatch")
         if order.status != "pending":
+            if event.kind == "payment.succeeded" and order.status == "cancelled":
+                # Money arrived for an order that timed out: it must go back through the provider.
+                current_app.logger.error("payment %s for cancelled order %s needs a refund at %s",
+                                         event.event_id, order.id, provider.name)
             return "ignored"
         _apply(session, order, "pay" if event.kind == "payment.succeeded" else "fail_payment", states.SYSTEM)
     return "applied"
@@ -271,7 +279,7 @@ ILLEGAL_MESSAGES = {
 
 # Who hears about each move, besides whoever made it.
 NOTIFY = {
-    "pay": (("seller", "order_paid"), ("creator", "commission_earned")),
+    "pay": (("seller", "order_paid"), ("creator", "commission")),
     "ship": (("buyer", "order_shipped"),),
     "cancel": (("buyer", "order_cancelled"), ("seller", "order_cancelled")),
     "request_refund": (("seller", "refund_requested"),),
@@ -289,7 +297,7 @@ def _notify(session: Session, order: Order, action: str, actor_id: int | None) -
     for who, kind in NOTIFY.get(action, ()):
         if people[who] is not None:
             notify(session, recipient_id=people[who], actor_id=actor_id, kind=kind, order_id=order.id,
-                   note_id=order.note_id if kind == "commission_earned" else None)
+                   note_id=order.note_id if kind == "commission" else None)
 
 
 def _apply(session: Session, order: Order, action: str, actor: str, *, reason: str | None = None,

@@ -68,8 +68,9 @@ class Notification(Base):
     __tablename__ = "notifications"
     __table_args__ = (Index("ix_notifications_recipient", "recipient_id", "read_at", "id"),)
 
+    # At most 16 characters each: the column is String(16).
     KINDS = ("follow", "like", "collect", "comment", "reply", "mention", "moderation", "order_paid",
-             "commission_earned", "order_shipped", "order_cancelled", "refund_requested", "order_refunded",
+             "commission", "order_shipped", "order_cancelled", "refund_requested", "order_refunded",
              "refund_declined")
 
     id: Mapped[int] = mapped_column(primary_key=True)

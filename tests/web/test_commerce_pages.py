@@ -197,7 +197,7 @@ def test_order_moves_notify_the_other_side(client, auth, world):
         return re.findall(r'data-testid="notification" data-kind="(\w+)"', html)
 
     assert kinds("seller") == ["refund_requested", "order_paid"]
-    assert kinds("creator") == ["commission_earned"]
+    assert kinds("creator") == ["commission"]
     auth.login("seller")
     declined = client.post(f"/orders/{order_id}/decline_refund", follow_redirects=True).get_data(as_text=True)
     assert 'data-testid="flash"' in declined
