@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from app.accounts.auth import api_user, token_required
 from app.api import bp
 from app.api import serializers as out
-from app.api.util import json_body
+from app.api.util import int_list, json_body
 from app.catalog import service as catalog
 from app.db import db
 from app.errors import Invalid
@@ -78,8 +78,6 @@ def update_product(product_id: int):
     fields, images = _product_input()
     remove = request.form.getlist("remove_image") if request.form else (request.get_json(silent=True) or {}).get(
         "remove_images", [])
-    from app.params import int_list
-
     product = catalog.update_product(db.session, api_user(), product, new_images=images,
                                      remove_image_ids=int_list(remove, "remove_images") or [], **fields)
     return jsonify(out.product(product, orders.product_sales(db.session, [product.id]).get(product.id, 0)))

@@ -278,10 +278,8 @@ def _product_query():
 
 def _visible(viewer: User | None):
     """Listed products of sellers in good standing; sellers also see their own unlisted ones."""
-    from app.accounts.models import User as Seller
-
     public = (Product.is_listed == true()) & Product.shop_id.in_(
-        select(Shop.id).join(Seller, Seller.id == Shop.owner_id).where(Seller.suspended_at.is_(None))
+        select(Shop.id).join(User, User.id == Shop.owner_id).where(User.suspended_at.is_(None))
     )
     if viewer is None or not viewer.is_authenticated:
         return public

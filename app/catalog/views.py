@@ -8,7 +8,7 @@ from app.accounts.service import get_visible_user
 from app.catalog import service
 from app.catalog.forms import ProductForm, ShopForm, StaffForm
 from app.db import db
-from app.errors import AppError
+from app.errors import AppError, Invalid
 from app.feed import service as feed
 from app.forms import show_errors
 from app.orders import service as orders
@@ -90,8 +90,6 @@ def remove_staff(user_id: int):
 
 def _amounts(form: ProductForm) -> dict:
     """Cents and basis points from what was typed; every problem reported with the rest."""
-    from app.errors import Invalid
-
     values, errors = {}, {}
     for name, parse, raw in (("price_cents", service.parse_price, form.price.data),
                              ("commission_bps", service.parse_percent, form.commission.data)):
@@ -104,8 +102,6 @@ def _amounts(form: ProductForm) -> dict:
 
 
 def _save_product(form: ProductForm, item=None):
-    from app.errors import Invalid
-
     amounts, errors = _amounts(form)
     try:
         fields = dict(name=form.name.data, description=form.description.data, currency=form.currency.data,

@@ -78,7 +78,6 @@ class SandboxProvider:
     """Pays or fails on request. Honest about it: its page says no money moves."""
 
     name = "sandbox"
-    is_sandbox = True
 
     def __init__(self, secret: str):
         self.secret = secret

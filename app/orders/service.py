@@ -288,10 +288,9 @@ NOTIFY = {
 }
 
 
-def _notify(session: Session, order: Order, action: str, actor_id: int | None) -> None:
+def _notify(session: Session, order: Order, action: str, actor_id: int | None, seller_id: int) -> None:
     from app.social.service import notify
 
-    seller_id = session.scalar(select(Shop.owner_id).where(Shop.id == order.shop_id))
     people = {"buyer": order.buyer_id, "seller": seller_id,
               "creator": order.creator_id if order.commission_cents else None}
     for who, kind in NOTIFY.get(action, ()):
@@ -310,9 +309,10 @@ def _apply(session: Session, order: Order, action: str, actor: str, *, reason: s
         raise kind(ILLEGAL_MESSAGES[error.reason], code="illegal_transition") from None
     now = utcnow()
     previous = order.status
+    seller_id = session.scalar(select(Shop.owner_id).where(Shop.id == order.shop_id))
     if action == "pay":
         order.paid_at = now
-        _write_rows(session, order, _payment_rows(session, order), now)
+        _write_rows(session, order, _payment_rows(order, seller_id), now)
         _count_sold(session, order, +1)
     elif action in ("cancel", "fail_payment"):
         order.cancelled_at = now
@@ -327,17 +327,16 @@ def _apply(session: Session, order: Order, action: str, actor: str, *, reason: s
         order.refund_requested_at = None
     elif action == "refund":
         order.refunded_at = now
-        _write_rows(session, order, ledger.refund_rows(_payment_rows(session, order)), now)
+        _write_rows(session, order, ledger.refund_rows(_payment_rows(order, seller_id)), now)
         _count_sold(session, order, -1)
         if previous == "paid":  # nothing left the warehouse: the units are for sale again
             _restock(session, order)
     order.status, order.updated_at = target, now
     # A payment is the buyer's doing, though the provider reports it.
-    _notify(session, order, action, order.buyer_id if action == "pay" else actor_id)
+    _notify(session, order, action, order.buyer_id if action == "pay" else actor_id, seller_id)
 
 
-def _payment_rows(session: Session, order: Order) -> list[ledger.Row]:
-    seller_id = session.scalar(select(Shop.owner_id).where(Shop.id == order.shop_id))
+def _payment_rows(order: Order, seller_id: int) -> list[ledger.Row]:
     money = ledger.Split(order.total_cents, order.commission_cents, order.platform_fee_cents)
     return ledger.payment_rows(buyer_id=order.buyer_id, seller_id=seller_id, creator_id=order.creator_id, money=money)
 
@@ -494,9 +493,15 @@ def verified_note_ids(session: Session, notes) -> set[int]:
     ids = [n.id for n in notes if n.product_id]
     if not ids:
         return set()
-    bought = exists().where(Order.buyer_id == Note.author_id, Order.product_id == Note.product_id,
-                            Order.status == "completed")
-    return set(session.scalars(select(Note.id).where(Note.id.in_(ids), bought)))
+    return set(session.scalars(select(Note.id).where(Note.id.in_(ids), _author_bought_and_kept())))
+
+
+def _author_bought_and_kept():
+    """SQL condition on Note: its author has a completed order for the product it links."""
+    from app.notes.models import Note
+
+    return exists().where(Order.buyer_id == Note.author_id, Order.product_id == Note.product_id,
+                          Order.status == "completed")
 
 
 @dataclass
@@ -512,8 +517,7 @@ def rating_summary(session: Session, product: Product) -> RatingSummary:
     from app.notes.models import Note
     from app.notes.service import visible_notes
 
-    verified = exists().where(Order.buyer_id == Note.author_id, Order.product_id == Note.product_id,
-                              Order.status == "completed")
+    verified = _author_bought_and_kept()
     row = session.execute(
         select(
             func.count(Note.id).filter(verified), func.avg(Note.rating).filter(verified),

@@ -15,7 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 STATUSES = ("pending", "paid", "shipped", "completed", "cancelled", "refunded")
-OPEN = ("pending", "paid", "shipped")
 # Orders whose units count as sold.
 SOLD = ("paid", "shipped", "completed")
 

@@ -13,7 +13,7 @@ from app.accounts.service import clean_text
 from app.db import insert_ignore, utcnow, write_transaction
 from app.errors import Forbidden, Invalid, NotFound
 from app.notes.models import Note
-from app.pagination import Page, decode_cursor, encode_cursor
+from app.pagination import Page, decode_cursor, encode_cursor, newest_by_id
 from app.social.models import Board, Collect, Comment, Follow, Like, Notification
 
 COMMENT_MAX = 500
@@ -248,14 +248,9 @@ def list_comments(session: Session, note: Note, viewer: User | None) -> list[tup
 # ---- notifications ----
 
 def list_notifications(session: Session, user: User, cursor: str | None, limit: int) -> Page:
-    query = (select(Notification).where(Notification.recipient_id == user.id)
-             .options(selectinload(Notification.actor)).order_by(Notification.id.desc()))
-    after = decode_cursor(cursor, (int,))
-    if after:
-        query = query.where(Notification.id < after[0])
-    rows = list(session.scalars(query.limit(limit + 1)))
-    items = rows[:limit]
-    return Page(items, encode_cursor(items[-1].id) if len(rows) > limit else None)
+    query = select(Notification).where(Notification.recipient_id == user.id).options(
+        selectinload(Notification.actor))
+    return newest_by_id(session, query, Notification.id, cursor, limit)
 
 
 def unread_count(session: Session, user: User) -> int:
