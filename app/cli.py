@@ -1,4 +1,4 @@
-"""Command groups, registered from the factory: db, data, users, demo (later: search, trust, feed)."""
+"""Command groups, registered from the factory: db, data, users, demo, orders, search (later: trust, feed)."""
 
 from __future__ import annotations
 
@@ -181,6 +181,7 @@ def demo_load(seed: int, if_empty: bool, small: bool):
 
 def register(app: Flask) -> None:
     from app.orders.cli import orders_group
+    from app.search.cli import search_group
 
-    for group in (db_group, data_group, users_group, demo_group, orders_group):
+    for group in (db_group, data_group, users_group, demo_group, orders_group, search_group):
         app.cli.add_command(group)

@@ -5,4 +5,5 @@ from app.catalog.models import Product, ProductImage, Shop, ShopStaff  # noqa: F
 from app.moderation.models import Report  # noqa: F401
 from app.notes.models import Note, NoteImage, NoteTag, Tag  # noqa: F401
 from app.orders.models import LedgerEntry, Order, PaymentEvent  # noqa: F401
+from app.search.models import SearchOutbox  # noqa: F401
 from app.social.models import Board, Collect, Comment, Follow, Like, Notification  # noqa: F401

@@ -16,6 +16,7 @@ import app.models  # noqa: F401  (every table on the metadata)
 from app import create_app
 from app.db import Base, db
 from app.extensions import limiter
+from app.search.index import close_searchers
 from config import TestingConfig
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -65,6 +66,8 @@ def _clean(app) -> None:
                 if conn.execute(text("SELECT name FROM sqlite_master WHERE name='sqlite_sequence'")).first():
                     conn.execute(text("DELETE FROM sqlite_sequence"))
     shutil.rmtree(app.config["MEDIA_DIR"], ignore_errors=True)
+    close_searchers()
+    shutil.rmtree(app.config["SEARCH_INDEX_DIR"], ignore_errors=True)
     limiter.reset()
 
 

@@ -17,6 +17,7 @@ from app.accounts.models import ApiToken, User
 from app.accounts.passwords import hash_password, needs_rehash, verify_password
 from app.db import utcnow, write_transaction
 from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.search import outbox as search
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_]{3,30}$")
 PASSWORD_MIN, PASSWORD_MAX = 8, 128
@@ -136,6 +137,8 @@ def register_user(
                 bio="",
             )
             session.add(user)
+            session.flush()
+            search.mark_changed(session, "users", [user.id])
     except IntegrityError as exc:
         # Two registrations raced past the check (PostgreSQL, READ COMMITTED): the index decides.
         raise taken from exc
@@ -186,6 +189,8 @@ def update_profile(
         old_avatar = user.avatar_key
     try:
         with write_transaction(session):
+            if (user.display_name, user.bio) != (display_name, bio):
+                search.mark_user(session, user.id)
             user.display_name, user.bio, user.locale = display_name, bio, locale
             if new_avatar is not None:
                 user.avatar_key = new_avatar

@@ -16,6 +16,7 @@ from app.db import insert_ignore, utcnow, write_transaction
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.media import service as media
 from app.pagination import Page, newest_by_id
+from app.search import outbox as search
 
 CURRENCIES = ("CNY", "TWD", "HKD", "USD")
 NAME_MAX, DESCRIPTION_MAX, SHOP_NAME_MAX = 100, 5000, 60
@@ -100,6 +101,7 @@ def update_shop(session: Session, owner: User, shop: Shop, *, name, description)
     name, description = _validate_shop(name, description)
     with write_transaction(session):
         shop.name, shop.description = name, description
+        search.mark_changed(session, "products", select(Product.id).where(Product.shop_id == shop.id))
     return shop
 
 
@@ -216,6 +218,8 @@ def create_product(session: Session, seller: User, *, name, description="", pric
             product.images = [ProductImage(position=i, key=s.key, width=s.width, height=s.height)
                               for i, s in enumerate(stored)]
             session.add(product)
+            session.flush()
+            search.mark_product(session, product.id)
     except BaseException:
         media.discard_photos([s.key for s in stored])
         raise
@@ -250,6 +254,7 @@ def update_product(session: Session, actor: User, product: Product, *, name=UNSE
             if is_listed is not UNSET:
                 product.is_listed = is_listed
             product.updated_at = utcnow()
+            search.mark_product(session, product.id, with_notes=True)
             for image in product.images:
                 if image not in kept:
                     session.delete(image)
@@ -270,13 +275,13 @@ def update_product(session: Session, actor: User, product: Product, *, name=UNSE
     return get_product(session, product.id, actor)
 
 
-def _product_query():
+def product_query():
     return select(Product).options(
         selectinload(Product.shop).selectinload(Shop.owner), selectinload(Product.images)
     )
 
 
-def _visible(viewer: User | None):
+def visible_products(viewer: User | None):
     """Listed products of sellers in good standing; sellers also see their own unlisted ones."""
     public = (Product.is_listed == true()) & Product.shop_id.in_(
         select(Shop.id).join(User, User.id == Shop.owner_id).where(User.suspended_at.is_(None))
@@ -287,7 +292,7 @@ def _visible(viewer: User | None):
 
 
 def get_product(session: Session, product_id: int, viewer: User | None) -> Product:
-    product = session.scalar(_product_query().where(Product.id == product_id, _visible(viewer)))
+    product = session.scalar(product_query().where(Product.id == product_id, visible_products(viewer)))
     if product is None:
         raise NotFound(_l("This product does not exist or is not for sale."))
     return product
@@ -304,7 +309,7 @@ def get_buyable_product(session: Session, product_id) -> Product:
     """A product a note can link and a buyer can order: listed, seller in good standing."""
     if not _is_int(product_id):
         raise Invalid(_l("Choose a product."), fields={"product": _l("Unknown product.")})
-    product = session.scalar(_product_query().where(Product.id == product_id, _visible(None)))
+    product = session.scalar(product_query().where(Product.id == product_id, visible_products(None)))
     if product is None:
         raise NotFound(_l("This product does not exist or is not for sale."),
                        fields={"product": _l("Unknown product.")})
@@ -315,7 +320,7 @@ def list_products(session: Session, viewer: User | None, *, seller: str | None =
                   cursor: str | None = None, limit: int = 20) -> Page:
     """Newest first; ``seller`` is a username, ``q`` matches the name (the search issue indexes
     descriptions too)."""
-    query = _product_query().where(_visible(viewer))
+    query = product_query().where(visible_products(viewer))
     if seller:
         owner = get_user(session, seller)
         query = query.where(Product.shop_id.in_(select(Shop.id).where(Shop.owner_id == owner.id)))

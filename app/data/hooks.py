@@ -1,4 +1,5 @@
-"""Work that must follow an import: later domains (search, trust) add their refresh here."""
+"""Work that must follow an import: derived data (the search index; later trust scores) is
+brought up to date here."""
 
 from __future__ import annotations
 
@@ -6,4 +7,7 @@ from sqlalchemy.orm import Session
 
 
 def after_import(session: Session) -> None:
-    """Bring derived data (search index, trust scores) up to date. Nothing derived exists yet."""
+    """An import can touch thousands of rows: rebuild the index rather than queue each one."""
+    from app.search import outbox
+
+    outbox.reindex(session)

@@ -14,6 +14,7 @@ from app.db import utcnow, write_transaction
 from app.errors import Forbidden, Invalid, NotFound
 from app.moderation.models import Report
 from app.notes.models import Note
+from app.search import outbox as search
 from app.social.models import Comment
 from app.social.service import notify
 
@@ -101,6 +102,8 @@ def hide(session: Session, actor: User, target_type: str, target_id: int, reason
     with write_transaction(session):
         target = _target(session, target_type, target_id)
         target.hidden_at, target.hidden_reason = utcnow(), reason
+        if target_type == "note":
+            search.mark_changed(session, "notes", [target.id])
         author_id = target.author_id
         note_id = target.id if target_type == "note" else target.note_id
         notify(session, recipient_id=author_id, actor_id=None, kind="moderation", note_id=note_id,
@@ -126,4 +129,5 @@ def suspend(session: Session, actor: User, user: User, reason: str) -> None:
     with write_transaction(session):
         user.suspended_at, user.suspension_reason = utcnow(), reason
         user.session_token = secrets.token_hex(16)
+        search.mark_user(session, user.id)
         notify(session, recipient_id=user.id, actor_id=None, kind="moderation", detail=reason)

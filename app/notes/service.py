@@ -15,6 +15,7 @@ from app.errors import Forbidden, Invalid, NotFound
 from app.media import service as media
 from app.notes import text
 from app.notes.models import Note, NoteImage, NoteTag, Tag
+from app.search import outbox as search
 
 TITLE_MAX, BODY_MAX = 100, 2000
 TAGS_MAX, TAG_LENGTH_MAX = 10, 20
@@ -125,6 +126,7 @@ def create_note(session: Session, author: User, *, title, body, tags, images, pr
             note.tags = _tags_for(session, data.tags)
             session.add(note)
             session.flush()
+            search.mark_changed(session, "notes", [note.id])
             if not draft:
                 _notify_mentions(session, author, note, data.body, previous_body="")
     except BaseException:
@@ -173,6 +175,7 @@ def update_note(session: Session, actor: User, note: Note, *, title, body, tags,
             if not is_draft and note.is_draft:
                 note.published_at = note.published_at or utcnow()
             note.is_draft = is_draft
+            search.mark_changed(session, "notes", [note.id])
             if not note.is_draft:
                 _notify_mentions(session, actor, note, data.body, previous_body=previous_body)
         session.expire(note, ["images", "cover"])
@@ -188,6 +191,7 @@ def delete_note(session: Session, actor: User, note: Note) -> None:
         raise Forbidden(_l("Only the author can delete this note."))
     keys = [image.key for image in note.images]
     with write_transaction(session):
+        search.mark_changed(session, "notes", [note.id])
         session.delete(note)
     media.discard_photos(keys)
 

@@ -27,9 +27,11 @@ from app.catalog import service as catalog
 from app.catalog.models import Product, Shop
 from app.db import insert_ignore, utcnow, write_transaction
 from app.errors import AppError, Conflict, Forbidden, Invalid, NotFound, OutOfStock, Unprocessable
+from app.notes.models import Note
 from app.orders import ledger, payments, states
 from app.orders.models import LedgerEntry, Order, PaymentEvent
 from app.pagination import Page, newest_by_id
+from app.search import outbox as search
 
 IDEMPOTENCY_KEY_MAX = 100
 # Digits with the usual separators and an optional country code: 0912-345-678, +86 138 0013 8000.
@@ -198,6 +200,7 @@ def place_order(session: Session, buyer: User, *, product_id, quantity, note_id=
                 request_hash=fingerprint if key else None, created_at=now, updated_at=now,
             )
             session.add(order)
+            search.mark_product(session, product.id)  # stock
             session.flush()
     except IntegrityError:
         # A concurrent request with the same key won the race (PostgreSQL: the unique index).
@@ -332,6 +335,10 @@ def _apply(session: Session, order: Order, action: str, actor: str, *, reason: s
         if previous == "paid":  # nothing left the warehouse: the units are for sale again
             _restock(session, order)
     order.status, order.updated_at = target, now
+    search.mark_product(session, order.product_id)  # stock and units sold
+    if "completed" in (previous, target):  # the buyer's reviews of it gain or lose 已購買
+        search.mark_changed(session, "notes", select(Note.id).where(Note.author_id == order.buyer_id,
+                                                                   Note.product_id == order.product_id))
     # A payment is the buyer's doing, though the provider reports it.
     _notify(session, order, action, order.buyer_id if action == "pay" else actor_id, seller_id)
 
@@ -488,8 +495,6 @@ def order_earnings(session: Session, order: Order) -> list[LedgerEntry]:
 
 def verified_note_ids(session: Session, notes) -> set[int]:
     """Notes whose author bought the linked product here and kept it (a completed order)."""
-    from app.notes.models import Note
-
     ids = [n.id for n in notes if n.product_id]
     if not ids:
         return set()
@@ -498,8 +503,6 @@ def verified_note_ids(session: Session, notes) -> set[int]:
 
 def _author_bought_and_kept():
     """SQL condition on Note: its author has a completed order for the product it links."""
-    from app.notes.models import Note
-
     return exists().where(Order.buyer_id == Note.author_id, Order.product_id == Note.product_id,
                           Order.status == "completed")
 
@@ -514,7 +517,6 @@ class RatingSummary:
 
 def rating_summary(session: Session, product: Product) -> RatingSummary:
     """Ratings of public notes about the product, verified purchases apart from the rest."""
-    from app.notes.models import Note
     from app.notes.service import visible_notes
 
     verified = _author_bought_and_kept()

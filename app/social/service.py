@@ -14,6 +14,7 @@ from app.db import insert_ignore, utcnow, write_transaction
 from app.errors import Forbidden, Invalid, NotFound
 from app.notes.models import Note
 from app.pagination import Page, decode_cursor, encode_cursor, newest_by_id
+from app.search import outbox as search
 from app.social.models import Board, Collect, Comment, Follow, Like, Notification
 
 COMMENT_MAX = 500
@@ -40,12 +41,15 @@ def follow(session: Session, follower: User, followee: User) -> bool:
                                                   "created_at": utcnow()})
         if created:
             notify(session, recipient_id=followee.id, actor_id=follower.id, kind="follow")
+            search.mark_changed(session, "users", [followee.id])  # people ordered by followers
     return created
 
 
 def unfollow(session: Session, follower: User, followee: User) -> None:
     with write_transaction(session):
-        session.execute(delete(Follow).where(Follow.follower_id == follower.id, Follow.followee_id == followee.id))
+        if session.execute(delete(Follow).where(Follow.follower_id == follower.id,
+                                                Follow.followee_id == followee.id)).rowcount:
+            search.mark_changed(session, "users", [followee.id])
 
 
 def is_following(session: Session, follower: User | None, followee: User) -> bool:
@@ -83,6 +87,7 @@ def list_follows(session: Session, user: User, direction: str, cursor: str | Non
 
 def _bump(session: Session, note_id: int, column, delta: int) -> None:
     session.execute(update(Note).where(Note.id == note_id).values({column: column + delta}))
+    search.mark_changed(session, "notes", [note_id])  # most-liked search order
 
 
 def _add_reaction(session: Session, model, counter: str, kind: str, user: User, note: Note, **values) -> bool:
