@@ -51,10 +51,11 @@ def register_blueprints(app: Flask) -> None:
     from app.moderation.views import bp as moderation_bp
     from app.notes.views import bp as notes_bp
     from app.orders.views import bp as orders_bp
+    from app.search.views import bp as search_bp
     from app.social.views import bp as social_bp
 
     blueprints = (feed_bp, accounts_bp, notes_bp, social_bp, moderation_bp, i18n_bp, media_bp, catalog_bp,
-                  orders_bp, api_bp)
+                  orders_bp, search_bp, api_bp)
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     # The API authenticates with bearer tokens only, never the session cookie, so CSRF cannot apply.

@@ -64,6 +64,7 @@ def percent(basis_points: int) -> str:
 
 def init_app(app: Flask) -> None:
     from app.moderation.service import REASON_LABELS
+    from app.search.service import highlighted
 
     app.jinja_env.globals["media_url"] = media_url
     app.jinja_env.globals["image_size"] = image_size
@@ -73,6 +74,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["when"] = when
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["percent"] = percent
+    app.jinja_env.filters["highlighted"] = highlighted
 
     @app.context_processor
     def unread_badge():

@@ -123,10 +123,11 @@ PATHS: dict = {
 
 
 def all_paths_and_schemas() -> tuple[dict, dict]:
-    from app.api import openapi_commerce, openapi_notes
+    from app.api import openapi_commerce, openapi_notes, openapi_search
 
-    paths = {**PATHS, **openapi_notes.PATHS, **openapi_commerce.PATHS}
-    return paths, {**SCHEMAS, **openapi_notes.SCHEMAS, **openapi_commerce.SCHEMAS}
+    parts = (openapi_notes, openapi_commerce, openapi_search)
+    paths = {**PATHS, **{path: item for part in parts for path, item in part.PATHS.items()}}
+    return paths, {**SCHEMAS, **{name: schema for part in parts for name, schema in part.SCHEMAS.items()}}
 
 
 def document() -> dict:

@@ -95,8 +95,6 @@ SORTS = {
     "price_desc": [("price_cents", True), ("created_at", True)],
     "followers": [("followers", True), ("created_at", True)],
 }
-# Where misspellings are looked up: the field with the largest vocabulary of each type.
-SPELLING_FIELD = {"notes": "body", "products": "name", "users": "username"}
 
 
 @dataclass
@@ -239,10 +237,10 @@ class SearchIndex:
         entry = cache.get(key)
         if entry is not None and entry[0] == directory:
             searcher = entry[1]
-            if not searcher.up_to_date():
-                searcher = searcher.refresh()
-                cache[key] = (directory, searcher)
-            return searcher
+            if searcher.up_to_date():
+                return searcher
+            # Reopened, not refresh()ed: a refreshed searcher reuses the reader of a segment whose
+            # deletions changed, and so keeps finding deleted documents.
         if entry is not None:
             entry[1].close()
         searcher = self._open(kind, directory).searcher()
@@ -272,15 +270,16 @@ class SearchIndex:
         return sum(reader.doc_frequency(name, word) for name in TEXT_FIELDS[kind])
 
     def near_words(self, kind: str, word: str, max_distance: int) -> list[tuple[str, int]]:
-        """Indexed words within ``max_distance`` edits of ``word`` and of the same length class,
-        most frequent first."""
-        name = SPELLING_FIELD[kind]
+        """Indexed words within ``max_distance`` edits of ``word`` in any text field, most frequent
+        first; a Chinese bigram is only matched by bigrams (one character changed, not cut)."""
         reader = self._searcher(kind).reader()
-        found = reader.terms_within(name, word, max_distance, prefix=0 if analysis.is_han(word) else 1)
-        same_shape = analysis.is_han(word)  # a Chinese bigram is corrected by one character, not cut
-        ranked = [(w, reader.doc_frequency(name, w)) for w in found
-                  if w != word and (len(w) == len(word) or not same_shape)]
-        return sorted(ranked, key=lambda pair: (-pair[1], pair[0]))
+        prefix = 0 if analysis.is_han(word) else 1
+        frequency: dict[str, int] = {}
+        for name in TEXT_FIELDS[kind]:
+            for near in reader.terms_within(name, word, max_distance, prefix=prefix):
+                if near != word and (len(near) == len(word) or not analysis.is_han(word)):
+                    frequency[near] = frequency.get(near, 0) + reader.doc_frequency(name, near)
+        return sorted(frequency.items(), key=lambda pair: (-pair[1], pair[0]))
 
     def tags_with_prefix(self, prefix: str, limit: int) -> list[tuple[str, int]]:
         """Tags starting with ``prefix`` (folded), with the number of notes carrying each."""

@@ -7,12 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.models import User
 from app.errors import Invalid
-from app.pagination import decode_cursor, encode_cursor
+from app.pagination import MAX_ID, decode_cursor, encode_cursor
 from app.search import analysis
 from app.search.index import SearchIndex, SearchRequest
 from app.search.outbox import current_index
@@ -53,6 +54,46 @@ class SearchPage:
     query: str
     did_you_mean: str | None = None
     words: set[str] = field(default_factory=set)
+
+
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"", "0", "false", "no", "off"}
+
+
+def _flag(args, name: str) -> bool:
+    value = (args.get(name) or "").strip().lower()
+    if value not in _TRUE | _FALSE:
+        raise Invalid(_l("%(name)s is true or false.", name=name), code="invalid_filter",
+                      fields={name: _l("true or false")})
+    return value in _TRUE
+
+
+def _price(args, name: str) -> int | None:
+    """A price bound: ``<name>_cents`` as integer cents (the API), or ``<name>`` in yuan (the page)."""
+    from app.catalog.service import parse_price
+    from app.params import optional_int
+
+    if args.get(f"{name}_cents") not in (None, ""):
+        return optional_int(args, f"{name}_cents")
+    if (args.get(name) or "").strip():
+        cents = parse_price(args.get(name))
+        if cents > MAX_ID:
+            raise Invalid(_l("That price is too high."), code="invalid_filter", fields={name: _l("Too high.")})
+        return cents
+    return None
+
+
+def parse_filters(args) -> SearchFilters:
+    """Filters from a query string, for the page and the API alike."""
+    return SearchFilters(
+        tag=(args.get("tag") or "").strip() or None,
+        min_price_cents=_price(args, "min_price"), max_price_cents=_price(args, "max_price"),
+        in_stock=_flag(args, "in_stock"), verified=_flag(args, "verified"),
+    )
+
+
+def highlighted(segments: Segments) -> Markup:
+    """Segments as HTML: every piece escaped, matches in <mark>."""
+    return Markup("").join(Markup("<mark>%s</mark>") % piece if hit else escape(piece) for piece, hit in segments)
 
 
 def _check(kind: str, sort: str, limit) -> int:
@@ -206,10 +247,11 @@ def correct(index: SearchIndex, request: SearchRequest, parsed: analysis.ParsedQ
     no document holds is replaced by the most frequent indexed word one or two edits away whose
     neighbours still exist (露營裝被 → 露營裝備, iphnoe → iphone). None when nothing better is found."""
     text, folded, changed = parsed.text, analysis.fold(parsed.text), False
+    traditional = folded != text.casefold() and any(analysis.is_han(c) and analysis.fold(c) != c for c in text)
     for word in sorted(parsed.words, key=lambda w: -w.start):  # right to left keeps offsets valid
         if index.count(request.kind, word.text):
             continue
-        distance = 1 if analysis.is_han(word.text) or len(word.text) <= 4 else 2
+        distance = 1 if analysis.is_han(word.text) or len(word.text) <= 5 else 2
         for candidate, _frequency in index.near_words(request.kind, word.text, distance)[:8]:
             trial = folded[:word.start] + candidate + folded[word.end:]
             span = range(word.start, word.start + len(candidate))
@@ -217,7 +259,8 @@ def correct(index: SearchIndex, request: SearchRequest, parsed: analysis.ParsedQ
             around = [w.text for w in analysis.parse_query(trial).words
                       if w.text in needed and (w.start in span or w.end - 1 in span)]
             if all(index.count(request.kind, w) for w in around):
-                text = text[:word.start] + _respell(text[word.start:word.end], candidate) + text[word.end:]
+                respelt = _respell(text[word.start:word.end], candidate, traditional)
+                text = text[:word.start] + respelt + text[word.end:]
                 folded, changed = trial, True
                 break
     if not changed:
@@ -228,18 +271,17 @@ def correct(index: SearchIndex, request: SearchRequest, parsed: analysis.ParsedQ
     return text if index.search(request).ids else None
 
 
-def _respell(original: str, candidate: str) -> str:
-    """``candidate`` (folded) written like ``original``: Traditional characters stay Traditional."""
+def _respell(original: str, candidate: str, traditional: bool) -> str:
+    """``candidate`` (folded) written like ``original``: unchanged characters as typed, new ones
+    in Traditional when the reader writes Traditional."""
     if len(original) != len(candidate):
         return candidate
     out = []
     for was, now in zip(original, candidate, strict=True):
         if analysis.fold(was) == now:
             out.append(was)
-        elif analysis.fold(was) != was:  # the reader typed Traditional here
-            out.append(analysis.to_traditional(now))
         else:
-            out.append(now)
+            out.append(analysis.to_traditional(now) if traditional else now)
     return "".join(out)
 
 

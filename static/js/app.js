@@ -154,3 +154,32 @@ document.querySelectorAll("[data-checkout-total]").forEach((total) => {
   quantity.addEventListener("input", update);
   update();
 });
+
+// Search suggestions as you type: tags, products and people into the box's datalist.
+document.querySelectorAll("input[data-suggest]").forEach((input) => {
+  const list = document.getElementById(input.getAttribute("list"));
+  let timer;
+  let controller;
+  input.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(async () => {
+      const q = input.value.trim();
+      if (!q || !list) return;
+      controller?.abort();
+      controller = new AbortController();
+      try {
+        const response = await fetch(`/api/v1/search/suggest?q=${encodeURIComponent(q)}`, { signal: controller.signal });
+        if (!response.ok) return;
+        const data = await response.json();
+        list.replaceChildren(...data.items.map((item) => {
+          const option = document.createElement("option");
+          option.value = item.type === "user" ? item.text.split(" @")[0] : item.text;
+          option.label = item.text;
+          return option;
+        }));
+      } catch (error) {
+        // offline or superseded by the next keystroke: no suggestions, the search still works
+      }
+    }, 150);
+  });
+});
