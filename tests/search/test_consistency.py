@@ -50,11 +50,10 @@ def test_a_change_and_its_outbox_row_commit_together(app, make_user, make_note):
     assert queued(app) == []
 
     # A use case that fails after queuing leaves neither its change nor its outbox row.
-    with app.app_context(), pytest.raises(RuntimeError):
-        with write_transaction(db.session):
-            db.session.execute(update(Note).where(Note.id == note_id).values(title="改了"))
-            outbox.mark_changed(db.session, "notes", [note_id])
-            raise RuntimeError("the request failed half-way")
+    with app.app_context(), pytest.raises(RuntimeError), write_transaction(db.session):
+        db.session.execute(update(Note).where(Note.id == note_id).values(title="改了"))
+        outbox.mark_changed(db.session, "notes", [note_id])
+        raise RuntimeError("the request failed half-way")
     assert queued(app) == []
     with app.app_context():
         assert db.session.get(Note, note_id).title == "露營燈推薦"

@@ -110,7 +110,8 @@ def test_filters_and_orders(client, make_user, make_note, make_product, api_toke
 def test_most_liked_follows_likes_as_they_happen(client, make_user, make_note, api_token, drained):
     make_user("author")
     readers = [make_user(f"reader{i}") for i in range(2)]
-    first, second = make_note("author", title="咖啡一號", body="好喝"), make_note("author", title="咖啡二號", body="好喝")
+    first = make_note("author", title="咖啡一號", body="好喝")
+    second = make_note("author", title="咖啡二號", body="好喝")
     drained()
     assert ids(search(client, q="咖啡", sort="liked")) == [second, first]  # no likes: newest first
     for reader in readers:
