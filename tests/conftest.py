@@ -20,6 +20,7 @@ from app.search.index import close_searchers
 from config import TestingConfig
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+pytest_plugins = ["tests.servers"]  # the gunicorn_server fixture
 DEFAULT_PASSWORD = "correct horse battery"
 
 

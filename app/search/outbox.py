@@ -13,6 +13,7 @@ for a write that may never come.
 from __future__ import annotations
 
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,7 +31,9 @@ from app.search.models import SearchOutbox
 
 log = logging.getLogger(__name__)
 DRAIN_BATCH = 500
-DRAIN_ROUNDS = 5  # how often a drainer looks again after releasing the lock
+# How long a request's drain keeps going while others keep writing; past it, what is left waits
+# for the next write or `flask search drain`.
+DRAIN_SECONDS = 2.0
 
 
 def current_index() -> SearchIndex:
@@ -98,24 +101,29 @@ def _delete_rows(session: Session, row_ids: list[int]) -> None:
             session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_(row_ids[start:start + 900])))
 
 
-def drain(session: Session, index: SearchIndex | None = None, *, wait: float = 0.0) -> int:
-    """Apply queued changes to the index; returns how many outbox rows were applied. Returns 0 at
-    once when another process holds the writer lock and ``wait`` runs out: that process drains."""
+def drain(session: Session, index: SearchIndex | None = None, *, wait: float = 0.0,
+          budget: float | None = None) -> int:
+    """Apply queued changes to the index; returns how many outbox rows were applied. Returns at
+    once when another process holds the writer lock and ``wait`` runs out: that process drains.
+    With a ``budget`` (seconds) it stops once the budget is spent even if writers keep queuing;
+    what is left waits for the next drain."""
     index = index or current_index()
     applied = 0
-    for _round in range(DRAIN_ROUNDS):
+    deadline = None if budget is None else time.monotonic() + wait + budget
+    spent = lambda: deadline is not None and time.monotonic() > deadline  # noqa: E731
+    while True:
         with index.exclusive(wait) as held:
             if not held:
                 return applied
-            while rows := session.execute(
+            while not spent() and (rows := session.execute(
                 select(SearchOutbox.id, SearchOutbox.kind, SearchOutbox.doc_id)
                 .order_by(SearchOutbox.id).limit(DRAIN_BATCH)
-            ).all():
+            ).all()):
                 _apply(session, index, rows)
                 _delete_rows(session, [row[0] for row in rows])
                 applied += len(rows)
             session.rollback()
-        if not has_pending(session):
+        if spent() or not has_pending(session):
             break
     session.rollback()
     return applied
@@ -126,7 +134,7 @@ def drain_quietly(session: Session) -> None:
     is committed and queued; the next drain (or ``flask search verify``) applies it."""
     try:
         if has_pending(session):
-            drain(session)
+            drain(session, budget=DRAIN_SECONDS)
     except Exception:  # noqa: BLE001  (logged; the outbox keeps the work)
         session.rollback()
         log.exception("search index drain failed; the changes stay queued")
