@@ -29,6 +29,7 @@ extract-messages: $(STAMP)
 run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo load --if-empty
+	$(BIN)/flask search verify
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 serve: install
