@@ -9,7 +9,7 @@ from flask_login import current_user
 from app.db import db
 from app.errors import Invalid
 from app.params import cursor_arg
-from app.search import service
+from app.search import analysis, service
 
 bp = Blueprint("search", __name__)
 
@@ -31,6 +31,9 @@ def index():
     except Invalid as invalid:  # a mistyped price: say so above the form rather than fail the page
         error = invalid
     template = "search/_results.html" if request.args.get("partial") else "search/index.html"
-    return render_template(template, page=page, error=error, kind=kind, sort=sort, q=request.args.get("q", ""),
+    # The query as it was searched, for the box, the title and the links: no control characters
+    # (a NUL is not valid HTML) and no more than the QUERY_MAX characters that were read.
+    q = analysis.parse_query(request.args.get("q")).text
+    return render_template(template, page=page, error=error, kind=kind, sort=sort, q=q,
                            sorts=[(name, SORT_LABELS[name]) for name in service.SORTS[kind]],
                            kinds=KIND_LABELS.items()), 400 if error else 200
