@@ -102,13 +102,15 @@ def terms(text: str, *, for_query: bool = False) -> list[Term]:
     return out
 
 
-def index_words(text: str) -> list[str]:
-    """The texts of ``terms(text)`` without offsets, in another order: the indexing fast path."""
+def index_words(text: str, *, singles: bool = True) -> list[str]:
+    """The texts of ``terms(text)`` without offsets, in another order: the indexing fast path.
+    Without ``singles``, Chinese runs give bigrams only (a lone character stays itself)."""
     out: list[str] = []
     for match in _RUN.finditer(fold(text)):
         run = match.group()
         if match.lastgroup == "han":
-            out.extend(run)
+            if singles or len(run) == 1:
+                out.extend(run)
             out.extend(run[i:i + 2] for i in range(len(run) - 1))
         else:
             out.append(run)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.search.analysis import fold, terms
+from app.search.analysis import fold, index_words, terms
 
 
 def texts(text: str, **kwargs) -> list[str]:
@@ -36,3 +36,13 @@ def test_offsets_point_into_the_original_text_for_highlighting():
 
 def test_garbage_gives_no_terms_and_no_error():
     assert texts("") == [] and texts("!!! *** \x00 🙂") == [] and texts("(" * 10_000, for_query=True) == []
+
+
+@pytest.mark.parametrize("text", ["YSL口紅 顯白", "ｉＰｈｏｎｅ１５拍照，夜景很美", "露營裝備 a 我", "鈦杯450ml", ""])
+def test_the_indexing_fast_path_gives_the_same_words_as_terms(text):
+    assert sorted(index_words(text)) == sorted(term.text for term in terms(text))
+    assert set(index_words(text, singles=False)) <= set(index_words(text))
+
+
+def test_long_texts_can_be_indexed_by_bigrams_only():
+    assert sorted(index_words("露營裝備 a 我", singles=False)) == sorted(["露营", "营装", "装备", "a", "我"])
