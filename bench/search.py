@@ -49,7 +49,8 @@ from app.notes.models import Note, NoteImage, NoteTag, Tag  # noqa: E402
 from app.notes.text import normalize_tag  # noqa: E402
 from app.orders.models import Order  # noqa: E402
 from app.search import documents, outbox, service  # noqa: E402
-from app.search.index import SearchIndex, close_searchers  # noqa: E402
+from app.search.analysis import fold, parse_query  # noqa: E402
+from app.search.index import SearchIndex, SearchRequest, close_searchers  # noqa: E402
 from app.social.models import Follow  # noqa: E402
 from config import TestingConfig  # noqa: E402
 
@@ -366,10 +367,13 @@ class RawSearcher:
         self.searcher = self.ix.searcher()
         self.parser = MultifieldParser(["title", "body"], self.ix.schema)
 
-    def search(self, q: str) -> int:
+    def search(self, q: str) -> list[str]:
         results = self.searcher.search(self.parser.parse(q), limit=20)
-        _ids = [hit["id"] for hit in results]
-        return len(results)  # estimated total hits
+        return [hit["id"] for hit in results]
+
+    def count(self, q: str) -> int:
+        """Every matching document (len() of Whoosh results runs the whole query again: not timed)."""
+        return len(self.searcher.search(self.parser.parse(q), limit=20))
 
     def close(self):
         self.searcher.close()
@@ -405,6 +409,26 @@ def pct(values: list[float], p: float) -> float:
     low = int(k)
     high = min(low + 1, len(ordered) - 1)
     return ordered[low] + (ordered[high] - ordered[low]) * (k - low)
+
+
+def containing(texts: list[str], params: dict) -> int | None:
+    """Notes whose folded title, body or tags hold every word of the query as a substring: a rough
+    ground truth for recall (None for product and user searches)."""
+    if params.get("type", "notes") != "notes":
+        return None
+    words = [fold(w.lstrip("#＃")) for w in params["q"].split()]
+    return sum(1 for text in texts if all(w in text for w in words))
+
+
+def our_total(index: SearchIndex, params: dict) -> int | None:
+    """Every note our index matches for the query (the API shows at most a page of them)."""
+    if params.get("type", "notes") != "notes":
+        return None
+    parsed = parse_query(params["q"])
+    filters = service.parse_filters(params)
+    request = SearchRequest(kind="notes", words=service.plan_words(index, "notes", parsed.words), tags=parsed.tags,
+                            price_range=(filters.min_price_cents, filters.max_price_cents), limit=1_000_000)
+    return len(index.search(request).ids)
 
 
 def dir_mb(path: Path) -> float:
@@ -493,6 +517,8 @@ def main() -> None:
                 shutil.rmtree(work / "write_only", ignore_errors=True)
 
                 raw.append(raw_build(raw_dir, docs))
+                if run == max(1, args.runs) - 1:
+                    texts = [fold(f"{d['title']}\n{d['body']}\n{d['tag_text']}") for d in docs]
                 all_docs = sum(totals.values())
                 print(f"  run {run + 1}: reindex {ours[-1]:.1f} s ({totals['notes'] / ours[-1]:,.0f} notes/s, "
                       f"{all_docs / ours[-1]:,.0f} docs/s) | note documents {docs_only[-1]:.1f} s | "
@@ -567,12 +593,12 @@ def main() -> None:
         def raw_pass(record: bool):
             for i, params in enumerate(QUERIES):
                 started = time.perf_counter()
-                hits = raw_searcher.search(params["q"])
+                raw_searcher.search(params["q"])
                 elapsed = (time.perf_counter() - started) * 1000
                 if record:
                     raw_ms[i].append(elapsed)
                 else:
-                    found_raw[i] = hits
+                    found_raw[i] = raw_searcher.count(params["q"])
 
         print(f"\nquery latency: {len(QUERIES)} queries, 1 warm-up pass + {args.passes} timed passes, limit=20", flush=True)
         api_pass(False)
@@ -584,17 +610,25 @@ def main() -> None:
             raw_pass(True)
         for text in errors[:5]:
             print(f"  ERROR {text}")
+        with app.app_context():
+            ours_total = {i: our_total(outbox.current_index(), p) for i, p in enumerate(QUERIES)}
+        truth = {i: containing(texts, p) for i, p in enumerate(QUERIES)}
 
         flat = {name: [t for ts in per.values() for t in ts]
                 for name, per in (("api", api_ms), ("service", service_ms), ("raw", raw_ms))}
         print("\n  per query, ms (median of passes):")
-        print(f"  {'API':>7}{'svc':>7}{'raw':>7}{'ours':>6}{'raw#':>7}  query")
+        print(f"  {'API':>7}{'svc':>7}{'raw':>7}{'page':>6}{'ours#':>7}{'raw#':>7}{'has':>7}  query")
+
+        def num(value):
+            return "-" if value is None else f"{value:,}"
+
         for i, params in enumerate(QUERIES):
             note = f"  did you mean: {suggested[i]}" if suggested.get(i) else ""
             print(f"  {statistics.median(api_ms[i]):>7.1f}{statistics.median(service_ms[i]):>7.1f}"
-                  f"{statistics.median(raw_ms[i]):>7.2f}{found_ours.get(i, 0):>6}{found_raw.get(i, 0):>7}  "
-                  f"{label(params)}{note}")
-        print("  (ours = items returned, at most 20; raw# = raw Whoosh estimated hits)")
+                  f"{statistics.median(raw_ms[i]):>7.2f}{found_ours.get(i, 0):>6}{num(ours_total[i]):>7}"
+                  f"{found_raw.get(i, 0):>7,}{num(truth[i]):>7}  {label(params)}{note}")
+        print("  (page = items the API returned, at most 20; ours# / raw# = notes matched by our index / raw Whoosh;\n"
+              "   has = notes whose folded title, body or tags contain every query word, a rough ground truth)")
 
         print(f"\n  {'latency over all requests':<44}{'p50 ms':>8}{'p95 ms':>8}{'max ms':>8}")
         for name, key in (("API in-process: GET /api/v1/search", "api"), ("service.search() directly", "service"),
@@ -612,6 +646,11 @@ def main() -> None:
         total = len(notes_queries)
         print(f"\n  queries over notes finding >= 1 note: ours {ours_any}/{total} ({ours_any / total:.0%}; "
               f"{ours_or_dym}/{total} counting did-you-mean), raw Whoosh {raw_any}/{total} ({raw_any / total:.0%})")
+        judged = [i for i in notes_queries if truth[i]]
+        ours_share = statistics.mean(min(1.0, ours_total[i] / truth[i]) for i in judged)
+        raw_share = statistics.mean(min(1.0, found_raw[i] / truth[i]) for i in judged)
+        print(f"  matched / containing, mean over {len(judged)} queries with a ground truth: "
+              f"ours {ours_share:.0%}, raw Whoosh {raw_share:.0%}")
 
         if "query" in args.profile:
             profile(lambda: api_pass(True), "one API pass over the queries")
