@@ -220,20 +220,16 @@ def _rows(session: Session, viewer: User | None, kind: str, ids: list[int], word
 
 
 def _note_hits(session: Session, viewer: User | None, ids: list[int], words: set[str]) -> list[SearchHit]:
-    from app.feed.service import FeedItem, commerce_flags
+    from app.feed.service import feed_items
     from app.notes.models import Note
     from app.notes.service import published_notes
-    from app.social import service as social
 
     # Only public notes, whoever asks: search never surfaces drafts or hidden notes, even the viewer's own.
     query = published_notes(None).where(Note.id.in_(ids)).options(selectinload(Note.author), selectinload(Note.cover))
     found = {n.id: n for n in session.scalars(query)}
     notes = [found[i] for i in ids if i in found]
-    state = social.viewer_state(session, viewer, [n.id for n in notes])
-    sponsored, verified = commerce_flags(session, notes)
-    return [SearchHit(FeedItem(n, n.id in state["liked"], n.id in state["collected"], n.id in sponsored,
-                               n.id in verified),
-                      _mark(n.title, words), _mark(n.body, words, SNIPPET_CHARS)) for n in notes]
+    return [SearchHit(item, _mark(item.note.title, words), _mark(item.note.body, words, SNIPPET_CHARS))
+            for item in feed_items(session, viewer, notes)]
 
 
 def _mark(text: str, words: set[str], width: int | None = None) -> Segments:
@@ -255,8 +251,9 @@ def correct(index: SearchIndex, request: SearchRequest, parsed: analysis.ParsedQ
         for candidate, _frequency in index.near_words(request.kind, word.text, distance)[:8]:
             trial = folded[:word.start] + candidate + folded[word.end:]
             span = range(word.start, word.start + len(candidate))
-            needed = _flat(plan_words(index, request.kind, analysis.parse_query(trial).words))
-            around = [w.text for w in analysis.parse_query(trial).words
+            trial_words = analysis.parse_query(trial).words
+            needed = _flat(plan_words(index, request.kind, trial_words))
+            around = [w.text for w in trial_words
                       if w.text in needed and (w.start in span or w.end - 1 in span)]
             if all(index.count(request.kind, w) for w in around):
                 respelt = _respell(text[word.start:word.end], candidate, traditional)
