@@ -30,6 +30,7 @@ run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo load --if-empty
 	$(BIN)/flask search verify
+	$(BIN)/flask trust recompute
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 serve: install

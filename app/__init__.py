@@ -25,7 +25,7 @@ def load_config(app: Flask, config) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from app import i18n, search, security, templating
+    from app import i18n, search, security, templating, trust
     from app.accounts import auth
     from app.db import db
     from app.params import IdConverter
@@ -39,6 +39,7 @@ def register_extensions(app: Flask) -> None:
     security.init_app(app)
     templating.init_app(app)
     search.init_app(app)
+    trust.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

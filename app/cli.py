@@ -1,4 +1,4 @@
-"""Command groups, registered from the factory: db, data, users, demo, orders, search (later: trust, feed)."""
+"""Command groups, registered from the factory: db, data, users, demo, orders, search, trust, feed."""
 
 from __future__ import annotations
 
@@ -180,8 +180,10 @@ def demo_load(seed: int, if_empty: bool, small: bool):
 
 
 def register(app: Flask) -> None:
+    from app.feed.cli import feed_group
     from app.orders.cli import orders_group
     from app.search.cli import search_group
+    from app.trust.cli import trust_group
 
-    for group in (db_group, data_group, users_group, demo_group, orders_group, search_group):
+    for group in (db_group, data_group, users_group, demo_group, orders_group, search_group, trust_group, feed_group):
         app.cli.add_command(group)
