@@ -52,6 +52,23 @@ class Config:
     # Waterfall covers at 360 px wide (720 for 2x screens would double the bytes), note pages at 1080.
     NOTE_IMAGE_SIZES = {"thumb": 360, "large": 1080}
     FEED_PAGE_SIZE = _env_int("FEED_PAGE_SIZE", 20)
+    # Ranked feeds (app/feed/ranking.py). The exploration share is the part of each page kept for
+    # creators whose accounts are younger than FEED_NEW_CREATOR_DAYS, so newcomers get seen.
+    FEED_EXPLORATION_SHARE = float(_env("FEED_EXPLORATION_SHARE", 0.1))
+    FEED_NEW_CREATOR_DAYS = _env_int("FEED_NEW_CREATOR_DAYS", 30)
+    FEED_AUTHOR_CAP = _env_int("FEED_AUTHOR_CAP", 2)  # notes by one author per page
+    FEED_HALF_LIFE_HOURS = float(_env("FEED_HALF_LIFE_HOURS", 48))
+    FEED_CANDIDATES = _env_int("FEED_CANDIDATES", 2000)  # newest notes considered per ranking
+    FEED_SNAPSHOT_LENGTH = _env_int("FEED_SNAPSHOT_LENGTH", 1000)  # ranked places kept per snapshot
+    FEED_SNAPSHOT_SECONDS = _env_int("FEED_SNAPSHOT_SECONDS", 60)  # Discover is re-ranked this often
+    FEED_SNAPSHOT_KEEP_HOURS = _env_int("FEED_SNAPSHOT_KEEP_HOURS", 24)
+    # Trust (app/trust): recomputed in the background after a write request once the last run is
+    # older than TRUST_RECOMPUTE_SECONDS and there is new evidence, or TRUST_RECOMPUTE_EVIDENCE
+    # new rows (follows, likes, collects, comments, orders) have arrived.
+    TRUST_AUTO_RECOMPUTE = _env_bool("TRUST_AUTO_RECOMPUTE", True)
+    TRUST_RECOMPUTE_SECONDS = _env_int("TRUST_RECOMPUTE_SECONDS", 600)
+    TRUST_RECOMPUTE_EVIDENCE = _env_int("TRUST_RECOMPUTE_EVIDENCE", 500)
+    TRUST_CHECK_SECONDS = _env_int("TRUST_CHECK_SECONDS", 30)  # how often one process looks
 
     # Password hashing (argon2id). Raising these rehashes users at their next login.
     ARGON2_TIME_COST = _env_int("ARGON2_TIME_COST", 3)
@@ -115,6 +132,8 @@ class TestingConfig(Config):
     ARGON2_MEMORY_COST = 8
     ARGON2_PARALLELISM = 1
     DEMO_LOAD_ON_EMPTY = False
+    TRUST_AUTO_RECOMPUTE = False  # tests recompute when they mean to
+    FEED_SNAPSHOT_SECONDS = 0  # every first page re-ranks, so a test sees its own writes
 
 
 class ProductionConfig(Config):

@@ -63,12 +63,14 @@ def percent(basis_points: int) -> str:
 
 
 def init_app(app: Flask) -> None:
+    from app.feed.service import why
     from app.moderation.service import REASON_LABELS
     from app.search.service import highlighted
 
     app.jinja_env.globals["media_url"] = media_url
     app.jinja_env.globals["image_size"] = image_size
     app.jinja_env.globals["report_reasons"] = REASON_LABELS
+    app.jinja_env.globals["why_you_see"] = why
     app.jinja_env.filters["rich_text"] = rich_text
     app.jinja_env.filters["hashtags"] = text.hashtags
     app.jinja_env.filters["when"] = when

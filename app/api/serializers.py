@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import url_for
 
 from app.accounts.models import User
+from app.feed import service as feed
 
 
 def iso(dt) -> str | None:
@@ -56,7 +57,7 @@ def note_summary(item) -> dict:
         "product": note.product_id,
         "sponsored": item.sponsored,
         "verified_purchase": item.verified,
-    }
+    } | ({"score": item.score, "why": feed.why(item)} if item.score is not None else {})
 
 
 def note_detail(note, liked: bool = False, collected: bool = False) -> dict:

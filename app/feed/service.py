@@ -1,23 +1,37 @@
-"""Feed reads. Newest first for now; the trust issue replaces the ordering, not the shape.
+"""Feed reads. Home and Discover are ranked by trust (``ranking``) from precomputed scores;
+profiles, boards, tags and product pages list newest first.
 
-A page costs a fixed number of queries whatever its size: the notes with their authors, their
-covers, and the viewer's likes and collects.
+A ranked feed is a snapshot: the first page ranks the candidates once and stores the order, and
+the cursor names the snapshot and a position in it, so later pages never repeat or skip a note
+while scores change. Discover's snapshot is shared and rebuilt when it is older than
+FEED_SNAPSHOT_SECONDS; Home's is built per reader. A page costs a fixed number of queries
+whatever its size.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from sqlalchemy import and_, delete, func, or_, select, union_all
 from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.models import User
+from app.db import utcnow
+from app.errors import Invalid
+from app.feed import ranking
+from app.feed.models import FeedSnapshot
 from app.notes.models import Note
 from app.notes.service import published_notes, visible_notes
 from app.pagination import Page, decode_cursor, encode_cursor
 from app.social import service as social
-from app.social.models import Follow
+from app.social.models import Collect, Comment, Follow, Like
+from app.trust.models import NoteScore, UserTrust
 
 KINDS = ("following", "discover")
 MAX_LIMIT = 50
@@ -31,6 +45,9 @@ class FeedItem:
     # Commerce facts a card shows: an ad/partnership label, a verified-purchase badge.
     sponsored: bool = False
     verified: bool = False
+    # Ranked feeds only: the score and why the note is here, as (code, figure) pairs.
+    score: float | None = None
+    why: list[tuple[str, int]] = field(default_factory=list)
 
 
 def clamp_limit(limit, default: int) -> int:
@@ -45,14 +62,6 @@ def follows_anyone(session: Session, viewer: User | None) -> bool:
     if viewer is None or not viewer.is_authenticated:
         return False
     return session.scalar(select(Follow.followee_id).where(Follow.follower_id == viewer.id).limit(1)) is not None
-
-
-def feed_query(kind: str, viewer: User | None):
-    query = published_notes(viewer)
-    if kind == "following":
-        followed = select(Follow.followee_id).where(Follow.follower_id == viewer.id)
-        query = query.where(Note.author_id.in_(followed))
-    return query
 
 
 def notes_page(session: Session, query, viewer: User | None, cursor: str | None, limit: int) -> Page:
@@ -90,9 +99,181 @@ def commerce_flags(session: Session, notes) -> tuple[set[int], set[int]]:
 
 
 def get_feed(session: Session, kind: str, viewer: User | None, cursor: str | None = None, limit: int = 20) -> Page:
+    """A page of Home ("following") or Discover, ranked, each item with its score and reasons."""
     if kind == "following" and (viewer is None or not viewer.is_authenticated):
         kind = "discover"
-    return notes_page(session, feed_query(kind, viewer), viewer, cursor, limit)
+    snapshot, offset = _snapshot_for(session, kind, viewer, cursor)
+    entries = json.loads(snapshot.items)
+    window = entries[offset:offset + limit]
+    notes = _visible_in_order(session, viewer, [entry[0] for entry in window])
+    items = feed_items(session, viewer, notes)
+    explained = explain(session, viewer, notes, following=kind == "following",
+                        explored={entry[0] for entry in window if entry[2]})
+    scores = {entry[0]: entry[1] for entry in window}
+    for item in items:
+        item.score = scores[item.note.id]
+        item.why = explained[item.note.id]
+    more = offset + limit < len(entries)
+    return Page(items, encode_cursor(snapshot.id, offset + limit) if more else None)
+
+
+REASONS = {
+    "new_creator": lambda n, name: _("A new creator we are helping get seen"),
+    "followees_liked": lambda n, name: ngettext("%(num)d person you follow liked this",
+                                                "%(num)d people you follow liked this", n),
+    "affinity": lambda n, name: _("You often like and comment on %(name)s's notes", name=name),
+    "following": lambda n, name: _("You follow %(name)s", name=name),
+    "author_bought": lambda n, name: _("The author bought this product"),
+    "verified_likers": lambda n, name: ngettext("Liked by %(num)d verified buyer",
+                                                "Liked by %(num)d verified buyers", n),
+    "trusted_likers": lambda n, name: ngettext("Liked by %(num)d trusted reader",
+                                               "Liked by %(num)d trusted readers", n),
+    "trusted_author": lambda n, name: _("From one of the community's most trusted creators"),
+    "fresh": lambda n, name: _("Posted in the last day"),
+    "recent": lambda n, name: _("Recent in the community"),
+}
+
+
+def why(item: FeedItem) -> list[dict]:
+    """The item's reasons as the API, the card menu and the note page show them: [{"code", "text"}]."""
+    name = item.note.author.display_name
+    return [{"code": code, "text": str(REASONS[code](figure, name))} for code, figure in item.why]
+
+
+def note_reasons(session: Session, viewer: User | None, note: Note) -> list[dict]:
+    """What would put this note in the viewer's feed: the note page's "why you see this"."""
+    following = viewer is not None and viewer.is_authenticated and social.is_following(session, viewer, note.author)
+    reasons = explain(session, viewer, [note], following=following)[note.id]
+    return why(FeedItem(note, False, False, why=reasons))
+
+
+def settings() -> dict:
+    config = current_app.config
+    weights = ranking.Weights(
+        half_life_hours=config["FEED_HALF_LIFE_HOURS"], author_cap=config["FEED_AUTHOR_CAP"],
+        window=config["FEED_PAGE_SIZE"], exploration_share=config["FEED_EXPLORATION_SHARE"])
+    return {"weights": weights, "candidates": config["FEED_CANDIDATES"], "length": config["FEED_SNAPSHOT_LENGTH"],
+            "fresh_for": timedelta(seconds=config["FEED_SNAPSHOT_SECONDS"]),
+            "new_creator": timedelta(days=config["FEED_NEW_CREATOR_DAYS"]),
+            "keep": timedelta(hours=config["FEED_SNAPSHOT_KEEP_HOURS"])}
+
+
+def _snapshot_for(session: Session, kind: str, viewer: User | None, cursor: str | None) -> tuple[FeedSnapshot, int]:
+    viewer_id = viewer.id if kind == "following" else None
+    after = decode_cursor(cursor, (int, int))
+    if after:
+        snapshot = session.get(FeedSnapshot, after[0])
+        if snapshot is None or snapshot.kind != kind or snapshot.viewer_id != viewer_id:
+            raise Invalid(_l("This feed has been refreshed since; reload it to see what is new."),
+                          code="invalid_cursor")
+        return snapshot, after[1]
+    config = settings()
+    if kind == "discover":
+        latest = session.scalars(select(FeedSnapshot).where(
+            FeedSnapshot.kind == "discover", FeedSnapshot.viewer_id.is_(None),
+            FeedSnapshot.created_at > utcnow() - config["fresh_for"]).order_by(FeedSnapshot.id.desc()).limit(1)).first()
+        if latest is not None:
+            return latest, 0
+    return build_snapshot(session, kind, viewer if kind == "following" else None), 0
+
+
+def build_snapshot(session: Session, kind: str, viewer: User | None) -> FeedSnapshot:
+    """Rank the candidates now and store the order (its own short transaction)."""
+    config = settings()
+    candidates = _candidates(session, kind, viewer, config)
+    ranked = ranking.rank(candidates, config["weights"], explore=kind == "discover", limit=config["length"])
+    items = [[r.candidate.note_id, round(r.score, 4), 1 if r.explored else 0] for r in ranked]
+    snapshot = FeedSnapshot(kind=kind, viewer_id=viewer.id if viewer else None,
+                            items=json.dumps(items, separators=(",", ":")))
+    session.add(snapshot)
+    session.commit()
+    return snapshot
+
+
+def prune_snapshots(session: Session) -> int:
+    """Delete snapshots older than FEED_SNAPSHOT_KEEP_HOURS (their cursors then ask for a reload)."""
+    gone = session.execute(delete(FeedSnapshot).where(FeedSnapshot.created_at < utcnow() - settings()["keep"])).rowcount
+    session.commit()
+    return gone
+
+
+def _candidates(session: Session, kind: str, viewer: User | None, config: dict) -> list[ranking.Candidate]:
+    query = (select(Note.id, Note.author_id, Note.published_at, NoteScore.engagement, NoteScore.trusted_likers,
+                    NoteScore.verified_likers, NoteScore.author_bought, UserTrust.score, UserTrust.lockstep,
+                    User.created_at)
+             .join(User, User.id == Note.author_id)
+             .outerjoin(NoteScore, NoteScore.note_id == Note.id)
+             .outerjoin(UserTrust, UserTrust.user_id == Note.author_id)
+             .where(visible_notes(None), Note.is_draft.is_(False)))
+    affinity: dict[int, float] = {}
+    if kind == "following":
+        followed = select(Follow.followee_id).where(Follow.follower_id == viewer.id)
+        query = query.where(Note.author_id.in_(followed))
+        affinity = affinity_with(session, viewer, followed)
+    rows = session.execute(query.order_by(Note.published_at.desc(), Note.id.desc()).limit(config["candidates"]))
+    now = utcnow()
+    return [ranking.Candidate(
+        note_id=note_id, author_id=author_id, age_hours=(now - published).total_seconds() / 3600,
+        engagement=engagement or 0.0, trusted_likers=trusted or 0, verified_likers=verified or 0,
+        author_bought=bool(bought), author_trust=trust or 0.0, author_flagged=bool(flagged),
+        new_creator=now - joined < config["new_creator"], affinity=affinity.get(author_id, 0.0))
+        for note_id, author_id, published, engagement, trusted, verified, bought, trust, flagged, joined in rows]
+
+
+def affinity_with(session: Session, viewer: User, authors) -> dict[int, float]:
+    """How much the viewer interacts with each of ``authors`` (a select of user ids): their likes,
+    collects and comments on those authors' notes."""
+    interactions = union_all(
+        select(Like.note_id.label("note_id")).where(Like.user_id == viewer.id),
+        select(Collect.note_id).where(Collect.user_id == viewer.id),
+        select(Comment.note_id).where(Comment.author_id == viewer.id),
+    ).subquery()
+    return dict(session.execute(
+        select(Note.author_id, func.count()).join(interactions, interactions.c.note_id == Note.id)
+        .where(Note.author_id.in_(authors)).group_by(Note.author_id)).all())
+
+
+def _visible_in_order(session: Session, viewer: User | None, note_ids: list[int]) -> list[Note]:
+    """The notes the viewer may still see, in the given order (hidden or deleted since drop out)."""
+    if not note_ids:
+        return []
+    notes = session.scalars(published_notes(viewer).where(Note.id.in_(note_ids))
+                            .options(selectinload(Note.author), selectinload(Note.cover)))
+    by_id = {n.id: n for n in notes}
+    return [by_id[i] for i in note_ids if i in by_id]
+
+
+def explain(session: Session, viewer: User | None, notes: list[Note], following: bool = False,
+            explored: set[int] = frozenset()) -> dict[int, list[tuple[str, int]]]:
+    """Why each note is shown to this viewer, from the same terms the ranking used."""
+    if not notes:
+        return {}
+    ids = [n.id for n in notes]
+    scores = {row.note_id: row for row in session.scalars(select(NoteScore).where(NoteScore.note_id.in_(ids)))}
+    trust = dict(session.execute(select(UserTrust.user_id, UserTrust.score)
+                                 .where(UserTrust.user_id.in_({n.author_id for n in notes}))).all())
+    followees_liked: dict[int, int] = {}
+    affinity: dict[int, float] = {}
+    if viewer is not None and viewer.is_authenticated:
+        followed = select(Follow.followee_id).where(Follow.follower_id == viewer.id)
+        followees_liked = dict(session.execute(
+            select(Like.note_id, func.count()).where(Like.note_id.in_(ids), Like.user_id.in_(followed))
+            .group_by(Like.note_id)).all())
+        if following:
+            affinity = affinity_with(session, viewer, [n.author_id for n in notes])
+    now = utcnow()
+    out = {}
+    for note in notes:
+        score = scores.get(note.id)
+        candidate = ranking.Candidate(
+            note_id=note.id, author_id=note.author_id,
+            age_hours=(now - (note.published_at or now)).total_seconds() / 3600,
+            engagement=score.engagement if score else 0.0, author_trust=trust.get(note.author_id, 0.0),
+            author_bought=bool(score and score.author_bought), trusted_likers=score.trusted_likers if score else 0,
+            verified_likers=score.verified_likers if score else 0, affinity=affinity.get(note.author_id, 0.0))
+        ranked = ranking.Ranked(candidate, 0.0, explored=note.id in explored)
+        out[note.id] = ranking.reasons(ranked, followees_liked=followees_liked.get(note.id, 0), following=following)
+    return out
 
 
 def user_notes(session: Session, author: User, viewer: User | None, cursor: str | None, limit: int,

@@ -58,6 +58,7 @@ def show(note_id: int):
         following=social.is_following(db.session, current_user, note.author),
         comments=social.list_comments(db.session, note, current_user),
         related=service.related_notes(db.session, note, current_user),
+        reasons=feed.note_reasons(db.session, current_user, note) if note.is_public else [],
         comment_form=CommentForm(),
         boards=social.list_boards(db.session, current_user) if current_user.is_authenticated else [],
     )
