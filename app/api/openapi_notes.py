@@ -148,7 +148,8 @@ PATHS = {
         "Delete a comment (its author or the note's author)", ok=204, auth=True, errors=(403, 404),
         parameters=[path_param("comment_id", ID)])},
     "/api/v1/feed": {"get": operation(
-        "Home (following) or Discover feed", response=ref("NotePage"), errors=(400,),
+        "Home (following, needs a token) or Discover, ranked by trust; items carry score and why",
+        response=ref("RankedNotePage"), errors=(400, 401),
         parameters=[query("kind", {"type": "string", "enum": ["following", "discover"]}), *PAGING])},
     "/api/v1/tags/{name}/notes": {"get": operation("Notes with a tag", response=ref("NotePage"), errors=(400,),
                                                    parameters=[path_param("name"), *PAGING])},
@@ -204,5 +205,16 @@ PATHS = {
 }
 
 SCHEMAS["NotePage"] = page_of(ref("NoteSummary"))
+SCHEMAS["Reason"] = {
+    "type": "object", "required": ["code", "text"],
+    "properties": {"code": {"type": "string", "enum": ["new_creator", "followees_liked", "affinity", "following",
+                                                       "author_bought", "verified_likers", "trusted_likers",
+                                                       "trusted_author", "fresh", "recent"]},
+                   "text": {"type": "string", "description": "in the language of Accept-Language"}}}
+SCHEMAS["RankedNoteSummary"] = {"allOf": [ref("NoteSummary"), {
+    "type": "object", "required": ["score", "why"],
+    "properties": {"score": {"type": "number", "description": "the ranking score (higher ranks first)"},
+                   "why": {"type": "array", "items": ref("Reason"), "description": "why you see this"}}}]}
+SCHEMAS["RankedNotePage"] = page_of(ref("RankedNoteSummary"))
 SCHEMAS["UserPage"] = page_of(ref("UserSummary"))
 SCHEMAS["CommentPage"] = page_of(ref("Comment"))

@@ -247,3 +247,15 @@ def test_note_page_and_cards_explain_themselves(client, world):
     note_id = feed(client, kind="discover", limit=1)["items"][0]["id"]
     page = client.get(f"/notes/{note_id}").get_data(as_text=True)
     assert 'data-testid="why-note"' in page and 'data-why="author_bought"' in page
+
+
+def test_feed_items_match_the_openapi_document(client, world):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    schemas = spec["components"]["schemas"]
+    ranked = schemas["RankedNoteSummary"]["allOf"]
+    required = set(schemas["NoteSummary"]["required"]) | set(ranked[1]["required"])
+    codes = set(schemas["Reason"]["properties"]["code"]["enum"])
+    for item in feed(client, kind="discover", limit=10)["items"]:
+        assert required <= item.keys()
+        assert {w["code"] for w in item["why"]} <= codes
+    assert "RankedNotePage" in json.dumps(spec["paths"]["/api/v1/feed"])
