@@ -58,7 +58,8 @@ class Config:
     FEED_NEW_CREATOR_DAYS = _env_int("FEED_NEW_CREATOR_DAYS", 30)
     FEED_AUTHOR_CAP = _env_int("FEED_AUTHOR_CAP", 2)  # notes by one author per page
     FEED_HALF_LIFE_HOURS = float(_env("FEED_HALF_LIFE_HOURS", 48))
-    FEED_CANDIDATES = _env_int("FEED_CANDIDATES", 2000)  # newest notes considered per ranking
+    FEED_CANDIDATES = _env_int("FEED_CANDIDATES", 2000)  # newest notes considered per ranking,
+    FEED_MAX_AGE_DAYS = _env_int("FEED_MAX_AGE_DAYS", 14)  # looked for first within this many days
     FEED_SNAPSHOT_LENGTH = _env_int("FEED_SNAPSHOT_LENGTH", 1000)  # ranked places kept per snapshot
     FEED_SNAPSHOT_SECONDS = _env_int("FEED_SNAPSHOT_SECONDS", 60)  # Discover is re-ranked this often
     FEED_SNAPSHOT_KEEP_HOURS = _env_int("FEED_SNAPSHOT_KEEP_HOURS", 24)

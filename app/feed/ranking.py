@@ -15,6 +15,7 @@ fresh one at a 48-hour half-life.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import Counter, deque
 from dataclasses import dataclass, field
@@ -82,8 +83,8 @@ def rank(candidates: list[Candidate], w: Weights, explore: bool = True, limit: i
         scored.append(Ranked(c, sum(t.values()), terms=t))
     scored.sort(key=lambda r: (-r.score, -r.candidate.note_id))
     limit = len(scored) if limit is None else min(limit, len(scored))
-    newcomers = deque(r for r in scored if explore and _eligible_newcomer(r.candidate, w))
-    remaining = deque(scored)
+    newcomers = _Queue([r for r in scored if explore and _eligible_newcomer(r.candidate, w)])
+    remaining = _Queue(scored)
     slots = exploration_slots(w) if explore else set()
     placed: set[int] = set()
     out: list[Ranked] = []
@@ -114,16 +115,42 @@ def _eligible_newcomer(c: Candidate, w: Weights) -> bool:
     return c.new_creator and not c.author_flagged and c.author_trust >= w.exploration_min_trust
 
 
-def _take(queue: deque, placed: set[int], in_window: Counter, w: Weights) -> Ranked | None:
+class _Queue:
+    """Ranked notes in order, grouped by author: taking the first note whose author is under the
+    cap looks at one head per author (a heap), never past every note of the capped authors."""
+
+    def __init__(self, ranked: list[Ranked]):
+        self.ranked = ranked
+        self.by_author: dict[int, deque[int]] = {}
+        for i, r in enumerate(ranked):
+            self.by_author.setdefault(r.candidate.author_id, deque()).append(i)
+        self.heads = [(positions[0], author) for author, positions in self.by_author.items()]
+        heapq.heapify(self.heads)
+
+    def __bool__(self) -> bool:
+        return bool(self.heads)
+
+
+def _take(queue: _Queue, placed: set[int], in_window: Counter, w: Weights) -> Ranked | None:
     """The first note in ``queue`` not placed yet whose author is under the cap; notes already
-    placed are dropped from the front as they are met."""
-    while queue and queue[0].candidate.note_id in placed:
-        queue.popleft()
-    for i, r in enumerate(queue):
-        if r.candidate.note_id not in placed and in_window[r.candidate.author_id] < w.author_cap:
-            del queue[i]
-            return r
-    return None
+    placed are dropped as they are met."""
+    skipped, pick = [], None
+    while queue.heads and pick is None:
+        head, author = heapq.heappop(queue.heads)
+        if queue.ranked[head].candidate.note_id not in placed:
+            if in_window[author] >= w.author_cap:
+                skipped.append((head, author))
+                continue
+            pick = queue.ranked[head]
+        positions = queue.by_author[author]
+        positions.popleft()
+        while positions and queue.ranked[positions[0]].candidate.note_id in placed:
+            positions.popleft()
+        if positions:
+            heapq.heappush(queue.heads, (positions[0], author))
+    for entry in skipped:
+        heapq.heappush(queue.heads, entry)
+    return pick
 
 
 # Why a note is where it is: codes in the order a reader cares about, each with its figure.

@@ -22,7 +22,7 @@ from sqlalchemy import and_, delete, func, or_, select, union_all
 from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.models import User
-from app.db import utcnow
+from app.db import utcnow, write_transaction
 from app.errors import Invalid
 from app.feed import ranking
 from app.feed.models import FeedSnapshot
@@ -155,7 +155,8 @@ def settings() -> dict:
     return {"weights": weights, "candidates": config["FEED_CANDIDATES"], "length": config["FEED_SNAPSHOT_LENGTH"],
             "fresh_for": timedelta(seconds=config["FEED_SNAPSHOT_SECONDS"]),
             "new_creator": timedelta(days=config["FEED_NEW_CREATOR_DAYS"]),
-            "keep": timedelta(hours=config["FEED_SNAPSHOT_KEEP_HOURS"])}
+            "keep": timedelta(hours=config["FEED_SNAPSHOT_KEEP_HOURS"]),
+            "max_age": timedelta(days=config["FEED_MAX_AGE_DAYS"])}
 
 
 def _snapshot_for(session: Session, kind: str, viewer: User | None, cursor: str | None) -> tuple[FeedSnapshot, int]:
@@ -167,13 +168,14 @@ def _snapshot_for(session: Session, kind: str, viewer: User | None, cursor: str 
             raise Invalid(_l("This feed has been refreshed since; reload it to see what is new."),
                           code="invalid_cursor")
         return snapshot, after[1]
-    config = settings()
-    if kind == "discover":
-        latest = session.scalars(select(FeedSnapshot).where(
-            FeedSnapshot.kind == "discover", FeedSnapshot.viewer_id.is_(None),
-            FeedSnapshot.created_at > utcnow() - config["fresh_for"]).order_by(FeedSnapshot.id.desc()).limit(1)).first()
-        if latest is not None:
-            return latest, 0
+    # A recent snapshot serves page 1 again: Discover's is everyone's, Home's the reader's own
+    # (dropped when they follow or unfollow someone, see forget_home).
+    viewer_match = FeedSnapshot.viewer_id.is_(None) if viewer_id is None else FeedSnapshot.viewer_id == viewer_id
+    latest = session.scalars(select(FeedSnapshot).where(
+        FeedSnapshot.kind == kind, viewer_match,
+        FeedSnapshot.created_at > utcnow() - settings()["fresh_for"]).order_by(FeedSnapshot.id.desc()).limit(1)).first()
+    if latest is not None:
+        return latest, 0
     return build_snapshot(session, kind, viewer if kind == "following" else None), 0
 
 
@@ -185,9 +187,16 @@ def build_snapshot(session: Session, kind: str, viewer: User | None) -> FeedSnap
     items = [[r.candidate.note_id, round(r.score, 4), 1 if r.explored else 0] for r in ranked]
     snapshot = FeedSnapshot(kind=kind, viewer_id=viewer.id if viewer else None,
                             items=json.dumps(items, separators=(",", ":")))
-    session.add(snapshot)
-    session.commit()
+    # BEGIN IMMEDIATE, not an upgrade of the read transaction above: on SQLite that upgrade fails
+    # at once with "database is locked" when another process wrote since the reads began.
+    with write_transaction(session):
+        session.add(snapshot)
     return snapshot
+
+
+def forget_home(session: Session, viewer_id: int) -> None:
+    """The reader's follows changed: their next Home is ranked afresh (open cursors ask for a reload)."""
+    session.execute(delete(FeedSnapshot).where(FeedSnapshot.kind == "following", FeedSnapshot.viewer_id == viewer_id))
 
 
 def prune_snapshots(session: Session) -> int:
@@ -204,14 +213,22 @@ def _candidates(session: Session, kind: str, viewer: User | None, config: dict) 
              .join(User, User.id == Note.author_id)
              .outerjoin(NoteScore, NoteScore.note_id == Note.id)
              .outerjoin(UserTrust, UserTrust.user_id == Note.author_id)
-             .where(visible_notes(None), Note.is_draft.is_(False)))
+             # visible_notes(None) through the join: its "author_id IN (non-suspended users)" leads
+             # SQLite to read every note by author and sort them all instead of walking ix_notes_feed.
+             .where(Note.is_draft.is_(False), Note.hidden_at.is_(None), User.suspended_at.is_(None)))
     affinity: dict[int, float] = {}
     if kind == "following":
         followed = select(Follow.followee_id).where(Follow.follower_id == viewer.id)
         query = query.where(Note.author_id.in_(followed))
         affinity = affinity_with(session, viewer, followed)
-    rows = session.execute(query.order_by(Note.published_at.desc(), Note.id.desc()).limit(config["candidates"]))
     now = utcnow()
+    newest = query.order_by(Note.published_at.desc(), Note.id.desc()).limit(config["candidates"])
+    # Within the recent window the (author, published_at) index stops the scan early; a quiet
+    # community with fewer candidates than that in the window tops up with older notes.
+    since = now - config["max_age"]
+    rows = session.execute(newest.where(Note.published_at >= since)).all()
+    if len(rows) < config["candidates"]:
+        rows += session.execute(newest.where(Note.published_at < since).limit(config["candidates"] - len(rows))).all()
     return [ranking.Candidate(
         note_id=note_id, author_id=author_id, age_hours=(now - published).total_seconds() / 3600,
         engagement=engagement or 0.0, trusted_likers=trusted or 0, verified_likers=verified or 0,

@@ -34,6 +34,8 @@ def notify(session: Session, *, recipient_id: int, actor_id: int | None, kind: s
 
 def follow(session: Session, follower: User, followee: User) -> bool:
     """Follow; True when this call created the follow (repeating it changes nothing)."""
+    from app.feed import service as feed
+
     if follower.id == followee.id:
         raise Invalid(_l("You cannot follow yourself."), code="self_follow")
     with write_transaction(session):
@@ -42,14 +44,18 @@ def follow(session: Session, follower: User, followee: User) -> bool:
         if created:
             notify(session, recipient_id=followee.id, actor_id=follower.id, kind="follow")
             search.mark_changed(session, "users", [followee.id])  # people ordered by followers
+            feed.forget_home(session, follower.id)
     return created
 
 
 def unfollow(session: Session, follower: User, followee: User) -> None:
+    from app.feed import service as feed
+
     with write_transaction(session):
         if session.execute(delete(Follow).where(Follow.follower_id == follower.id,
                                                 Follow.followee_id == followee.id)).rowcount:
             search.mark_changed(session, "users", [followee.id])
+            feed.forget_home(session, follower.id)
 
 
 def is_following(session: Session, follower: User | None, followee: User) -> bool:

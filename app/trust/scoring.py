@@ -177,13 +177,21 @@ def independent_purchases(ev: Evidence, flagged: np.ndarray) -> np.ndarray:
     buyer, seller = ev.buy_buyer, ev.buy_seller
     ok = (buyer != seller) & ~flagged[buyer] & ~flagged[seller]
     if len(ev.follows):
-        follow_keys = np.unique(pair_keys(ev.follows, n))
-        there = np.isin(buyer * n + seller, follow_keys)
-        back = np.isin(seller * n + buyer, follow_keys)
+        follow_keys = np.sort(pair_keys(ev.follows, n))
+        there = in_sorted(buyer * n + seller, follow_keys)
+        back = in_sorted(seller * n + buyer, follow_keys)
         ok &= ~(there & back)
     if len(ev.staff):
-        ok &= ~np.isin(buyer * n + seller, np.unique(pair_keys(ev.staff, n)))
+        ok &= ~in_sorted(buyer * n + seller, np.sort(pair_keys(ev.staff, n)))
     return ok
+
+
+def in_sorted(values: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """np.isin(values, keys) for sorted ``keys``, by binary search. np.isin and np.unique over a
+    million follows take ~0.5 s each (numpy 2.4); sorting them once takes ~50 ms."""
+    if len(keys) == 0:
+        return np.zeros(len(values), dtype=bool)
+    return keys[np.minimum(np.searchsorted(keys, values), len(keys) - 1)] == values
 
 
 def spend_seeds(ev: Evidence, p: Params, flagged: np.ndarray) -> np.ndarray:

@@ -7,7 +7,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.db import db
 from tests.conftest import image_bytes
@@ -259,3 +259,41 @@ def test_feed_items_match_the_openapi_document(client, world):
         assert required <= item.keys()
         assert {w["code"] for w in item["why"]} <= codes
     assert "RankedNotePage" in json.dumps(spec["paths"]["/api/v1/feed"])
+
+
+def test_home_snapshot_is_reused_until_the_reader_follows_or_unfollows(app, client, world, monkeypatch):
+    from app.accounts.models import User
+    from app.feed.models import FeedSnapshot
+    from app.social import service as social
+
+    monkeypatch.setitem(app.config, "FEED_SNAPSHOT_SECONDS", 60)
+    token = _token_for(client, "honest0")
+
+    def home_snapshots():
+        with app.app_context():
+            return db.session.scalar(select(func.count()).select_from(FeedSnapshot)
+                                     .where(FeedSnapshot.kind == "following"))
+
+    first = feed(client, token, kind="following")
+    feed(client, token, kind="following")
+    assert home_snapshots() == 1  # page 1 again within a minute: the same ranking
+    with app.app_context():
+        reader, ring0 = (db.session.scalar(select(User).where(User.username == n)) for n in ("honest0", "ring0"))
+        social.follow(db.session, reader, ring0)
+    after_follow = feed(client, token, kind="following")
+    assert "面霜太神了0" in [item["title"] for item in after_follow["items"]]
+    with app.app_context():
+        reader, ring0 = (db.session.scalar(select(User).where(User.username == n)) for n in ("honest0", "ring0"))
+        social.unfollow(db.session, reader, ring0)
+    assert "面霜太神了0" not in [item["title"] for item in feed(client, token, kind="following")["items"]]
+    assert first["items"] and home_snapshots() == 1
+
+
+def test_old_notes_still_fill_a_quiet_community(app, client, world):
+    from app.notes.models import Note
+
+    with app.app_context():
+        for note in db.session.scalars(select(Note)):
+            note.published_at = NOW - timedelta(days=60)
+        db.session.commit()
+    assert len(feed(client, kind="discover")["items"]) == 5
