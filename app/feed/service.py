@@ -266,7 +266,9 @@ def explain(session: Session, viewer: User | None, notes: list[Note], following:
     if not notes:
         return {}
     ids = [n.id for n in notes]
-    scores = {row.note_id: row for row in session.scalars(select(NoteScore).where(NoteScore.note_id.in_(ids)))}
+    scores = {row.note_id: row for row in session.execute(
+        select(NoteScore.note_id, NoteScore.engagement, NoteScore.author_bought, NoteScore.trusted_likers,
+               NoteScore.verified_likers).where(NoteScore.note_id.in_(ids)))}
     trust = dict(session.execute(select(UserTrust.user_id, UserTrust.score)
                                  .where(UserTrust.user_id.in_({n.author_id for n in notes}))).all())
     followees_liked: dict[int, int] = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, delete, false, or_, select
+from sqlalchemy import and_, delete, exists, false, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.models import User
@@ -30,7 +30,9 @@ def visible_notes(viewer: User | None):
     public = and_(
         Note.is_draft == false(),
         Note.hidden_at.is_(None),
-        Note.author_id.in_(select(User.id).where(User.suspended_at.is_(None))),
+        # NOT EXISTS, one primary-key probe per note: "author_id IN (every active user)" makes
+        # SQLite build the whole set of users first, on every page.
+        ~exists().where(User.id == Note.author_id, User.suspended_at.is_not(None)),
     )
     if viewer is None or not viewer.is_authenticated:
         return public
