@@ -1,6 +1,6 @@
 """Search speed at 100k notes: index build rate and query latency, next to raw Whoosh on the same corpus.
 
-    .venv/bin/python bench/search.py [--notes 100000] [--runs 3] [--passes 5] [--profile build|query]
+    .venv/bin/python bench/search.py [--notes 100000] [--runs 3] [--passes 5] [--profile build|query] [--cold]
 
 Targets (the search issue): at 100k notes, search p50 <= 10 ms and p95 <= 30 ms through the API
 in-process; index build >= 3,000 notes/s (raw single-process Whoosh with jieba builds ~2,000/s).
@@ -20,8 +20,10 @@ Then ~55 fixed queries, a warm-up pass and ``--passes`` timed passes, each pass 
 (MultifieldParser over title/body, one reused searcher); prints p50/p95 of each, how many
 queries find anything, and, per query, how many notes each engine matches next to how many contain
 the words (a substring scan: a rough ground truth). ``--profile`` adds a cProfile of one rebuild
-or of one API pass. A 100k run takes about 50 minutes on 2 CPUs, nearly all of it in the builds
-(``--runs 1`` for a quicker look, ``--notes 5000`` for a smoke test).
+or of one API pass. ``--cold`` keeps no decoded posting lists between queries (every query
+reads its words' postings from the index files again). A 100k run takes about 10 minutes on 2
+CPUs, most of it in the raw Whoosh builds (``--runs 1`` for a quicker look, ``--notes 5000``
+for a smoke test).
 Destroys the database file and the index directory it is pointed at (SQLite only).
 """
 
@@ -53,7 +55,7 @@ from app.notes.text import normalize_tag  # noqa: E402
 from app.orders.models import Order  # noqa: E402
 from app.search import documents, outbox, service  # noqa: E402
 from app.search.analysis import fold, parse_query  # noqa: E402
-from app.search.index import SearchIndex, SearchRequest, close_searchers  # noqa: E402
+from app.search.index import SearchIndex, SearchRequest, close_searchers, set_postings_cache  # noqa: E402
 from app.social.models import Follow  # noqa: E402
 from config import TestingConfig  # noqa: E402
 
@@ -465,7 +467,10 @@ def main() -> None:
     parser.add_argument("--db", default="/tmp/bench_search.sqlite3")
     parser.add_argument("--index-dir", default="/tmp/bench_search_index")
     parser.add_argument("--profile", choices=["build", "query"], action="append", default=[])
+    parser.add_argument("--cold", action="store_true", help="no posting lists cached between queries")
     args = parser.parse_args()
+    if args.cold:
+        set_postings_cache(0)
 
     db_path, index_dir = Path(args.db), Path(args.index_dir)
     for suffix in ("", "-wal", "-shm"):

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import defaultdict
 from collections.abc import Iterator
+from typing import NamedTuple
 
 from sqlalchemy import false, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from app.accounts.models import User
 from app.catalog.models import Product
@@ -33,7 +35,7 @@ def _sealed(doc: dict) -> dict:
     return doc
 
 
-def trust_boost(author: User) -> float:
+def trust_boost(author: Author) -> float:
     """How much the author's standing lifts their notes. Every author counts the same until
     trust scores exist; this is the one place they will enter relevance."""
     return 1.0
@@ -41,29 +43,55 @@ def trust_boost(author: User) -> float:
 
 # ---- notes ----
 
-def _note_rows(session: Session, condition) -> list[Note]:
+class Author(NamedTuple):
+    id: int
+    username: str
+    display_name: str
+
+
+def _note_docs(session: Session, condition) -> list[dict]:
+    """Read with Core, not as ORM objects (a rebuild reads every note): one query for the notes
+    with their authors and products, one for their tags, one for verified purchases."""
+    from app.catalog.models import Product
+    from app.notes.models import NoteTag, Tag
     from app.notes.service import visible_notes
-
-    query = (select(Note).where(visible_notes(None), Note.is_draft == false(), condition)
-             .options(selectinload(Note.author), selectinload(Note.tags), selectinload(Note.product))
-             .order_by(Note.id))
-    return list(session.scalars(query))
-
-
-def _note_docs(session: Session, notes: list[Note]) -> list[dict]:
     from app.orders.service import verified_note_ids
 
-    verified = verified_note_ids(session, notes)
+    author = aliased(User, name="author")  # not User: visible_notes() correlates a subquery on it
+    rows = session.execute(
+        select(Note.id, Note.title, Note.body, Note.product_id, Note.like_count, Note.published_at, Note.author_id,
+               author.username, author.display_name, Product.name.label("product_name"), Product.price_cents)
+        .join(author, author.id == Note.author_id).outerjoin(Product, Product.id == Note.product_id)
+        .where(visible_notes(None), Note.is_draft == false(), condition).order_by(Note.id)
+    ).all()
+    if not rows:
+        return []
+    tags: dict[int, list[str]] = defaultdict(list)
+    for note_id, name in session.execute(
+        select(NoteTag.note_id, Tag.name).join(Tag, Tag.id == NoteTag.tag_id)
+        .where(NoteTag.note_id.in_([row.id for row in rows])).order_by(NoteTag.note_id, Tag.name)
+    ):
+        tags[note_id].append(name)
+    verified = verified_note_ids(session, rows)
+    boosts: dict[int, float] = {}
+    folded: dict[str, str] = {}
     docs = []
-    for note in notes:
-        tags = list(dict.fromkeys([t.name for t in note.tags] + note_text.hashtags(note.body)))
-        boost = trust_boost(note.author) * (VERIFIED_BOOST if note.id in verified else 1.0)
+    for note in rows:
+        names = tags.get(note.id, [])
+        if any(sign in note.body for sign in "#＃﹟"):  # what NFKC turns into '#'
+            names = names + note_text.hashtags(note.body)
+        names = list(dict.fromkeys(names))
+        author_boost = boosts.get(note.author_id)
+        if author_boost is None:
+            author_boost = boosts[note.author_id] = trust_boost(Author(note.author_id, note.username,
+                                                                       note.display_name))
+        boost = author_boost * (VERIFIED_BOOST if note.id in verified else 1.0)
         docs.append(_sealed({
-            "id": note.id, "title": note.title, "body": note.body, "tag_text": " ".join(tags),
-            "tags": ",".join(dict.fromkeys(fold(tag) for tag in tags)) or None,
-            "author": f"{note.author.username} {note.author.display_name}",
-            "product": note.product.name if note.product else None,
-            "price_cents": note.product.price_cents if note.product else None,
+            "id": note.id, "title": note.title, "body": note.body, "tag_text": " ".join(names),
+            "tags": ",".join(dict.fromkeys(folded.get(tag) or folded.setdefault(tag, fold(tag))
+                                           for tag in names)) or None,
+            "author": f"{note.username} {note.display_name}",
+            "product": note.product_name, "price_cents": note.price_cents,
             "created_at": _epoch(note.published_at), "likes": note.like_count, "verified": note.id in verified,
             "trust_boost": boost, "boost": boost,
         }))
@@ -105,7 +133,7 @@ _ID_COLUMN = {"notes": Note.id, "products": Product.id, "users": User.id}
 
 def _docs(session: Session, kind: str, condition) -> list[dict]:
     if kind == "notes":
-        return _note_docs(session, _note_rows(session, condition))
+        return _note_docs(session, condition)
     if kind == "products":
         return _product_docs(session, condition)
     return _user_docs(session, condition)

@@ -115,6 +115,9 @@ def drain(session: Session, index: SearchIndex | None = None, *, wait: float = 0
         with index.exclusive(wait) as held:
             if not held:
                 return applied
+            if index.stale():  # written by an older version: rebuilt, which covers every queued row
+                log.warning("the search index was written by another version of its schemas; rebuilding it")
+                _rebuild(session, index)
             while not spent() and (rows := session.execute(
                 select(SearchOutbox.id, SearchOutbox.kind, SearchOutbox.doc_id)
                 .order_by(SearchOutbox.id).limit(DRAIN_BATCH)
@@ -148,20 +151,26 @@ def reindex(session: Session, index: SearchIndex | None = None,
     with index.exclusive(wait=60.0) as held:
         if not held:
             raise Conflict("Another process is writing the search index; try again later.")
-        # Rows queued before the rebuild reads anything are covered by it; later ones are drained.
-        covered = list(session.scalars(select(SearchOutbox.id)))
-        counts: dict[str, int] = {}
-
-        def counted(kind):
-            counts[kind] = 0
-            for doc in documents.iter_all(session, kind):
-                counts[kind] += 1
-                yield doc
-
-        index.rebuild({kind: counted(kind) for kind in KINDS}, progress=progress)
-        session.rollback()
-        _delete_rows(session, covered)
+        counts = _rebuild(session, index, progress)
     drain(session, index, wait=5.0)
+    return counts
+
+
+def _rebuild(session: Session, index: SearchIndex, progress: Callable[[int], None] | None = None) -> dict[str, int]:
+    """The rebuild itself; the caller holds the writer lock."""
+    # Rows queued before the rebuild reads anything are covered by it; later ones are drained.
+    covered = list(session.scalars(select(SearchOutbox.id)))
+    counts: dict[str, int] = {}
+
+    def counted(kind):
+        counts[kind] = 0
+        for doc in documents.iter_all(session, kind):
+            counts[kind] += 1
+            yield doc
+
+    index.rebuild({kind: counted(kind) for kind in KINDS}, progress=progress)
+    session.rollback()
+    _delete_rows(session, covered)
     return counts
 
 
