@@ -55,12 +55,9 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
-import cProfile
-import io
 import json
 import multiprocessing
 import os
-import pstats
 import random
 import resource
 import secrets
@@ -90,6 +87,7 @@ from app.orders.models import Order  # noqa: E402
 from app.social.models import Follow  # noqa: E402
 from app.trust import scoring  # noqa: E402
 from app.trust import service as trust  # noqa: E402
+from bench.common import profile  # noqa: E402
 from config import ProductionConfig  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -307,19 +305,6 @@ def pct(values: list[float], p: float) -> float:
     low = int(k)
     high = min(low + 1, len(ordered) - 1)
     return ordered[low] + (ordered[high] - ordered[low]) * (k - low)
-
-
-def profile(func, title: str, limit: int = 30) -> None:
-    profiler = cProfile.Profile()
-    profiler.enable()
-    func()
-    profiler.disable()
-    for order in ("cumulative", "tottime"):
-        out = io.StringIO()
-        pstats.Stats(profiler, stream=out).strip_dirs().sort_stats(order).print_stats(limit)
-        text = out.getvalue()
-        print(f"\n==== cProfile: {title}, by {order} ====")
-        print(text[text.find("   ncalls"):].rstrip(), flush=True)
 
 
 def cpu_times() -> tuple[float, float]:

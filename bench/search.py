@@ -30,9 +30,6 @@ Destroys the database file and the index directory it is pointed at (SQLite only
 from __future__ import annotations
 
 import argparse
-import cProfile
-import io
-import pstats
 import random
 import shutil
 import statistics
@@ -57,6 +54,7 @@ from app.search import documents, outbox, service  # noqa: E402
 from app.search.analysis import fold, parse_query  # noqa: E402
 from app.search.index import SearchIndex, SearchRequest, close_searchers, set_postings_cache  # noqa: E402
 from app.social.models import Follow  # noqa: E402
+from bench.common import profile  # noqa: E402
 from config import TestingConfig  # noqa: E402
 
 # ---- vocabulary (written in Traditional; Simplified authors get it through OpenCC) ----
@@ -443,20 +441,6 @@ def dir_mb(path: Path) -> float:
 def label(params: dict) -> str:
     extra = " ".join(f"{k}={v}" for k, v in params.items() if k != "q")
     return params["q"] + (f"  [{extra}]" if extra else "")
-
-
-def profile(func, title: str, limit: int = 30) -> None:
-    profiler = cProfile.Profile()
-    profiler.enable()
-    func()
-    profiler.disable()
-    for order in ("cumulative", "tottime"):
-        out = io.StringIO()
-        stats = pstats.Stats(profiler, stream=out).strip_dirs().sort_stats(order)
-        stats.print_stats(limit)
-        text = out.getvalue()
-        print(f"\n==== cProfile: {title}, by {order} ====")
-        print(text[text.find("   ncalls"):].rstrip())
 
 
 def main() -> None:
