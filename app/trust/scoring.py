@@ -114,9 +114,11 @@ class Result:
     """Trust per user in average-user units (the mean over users is about 1)."""
 
     score: np.ndarray
+    mass: np.ndarray  # the propagated distribution (sums to 1); score is mass x users x damping
     seed: np.ndarray  # the seed share per user (sums to 1 when anyone has costly evidence)
     spend_units: np.ndarray  # independent log-spend units behind each seed
     lockstep: np.ndarray  # bool per user
+    independent: np.ndarray  # bool per purchase: the buyer is independent of the seller
     damping: np.ndarray  # follow-ratio and moderation factor per user (1: none)
     edges: sparse.csr_matrix  # row-normalised endorsement weights, src x dst
     iterations: int
@@ -128,10 +130,7 @@ class Result:
         units, the kinds of endorsement), largest first."""
         n, p = self.evidence.n_users, self.params
         column = self.edges[:, user].tocoo()
-        raw = self.score[column.row] / n * self.damping[column.row] * column.data
-        if p.edge_cap is not None:
-            raw = np.minimum(raw, p.edge_cap / n)
-        flows = p.damping * raw * n
+        flows = p.damping * edge_flows(self.mass, self.damping, column.row, column.data, p, n) * n
         order = np.argsort(-flows)[:top]
         kinds = _edge_kinds_into(self.evidence, user)
         return [(int(column.row[i]), float(flows[i]), kinds.get(int(column.row[i]), [])) for i in order]
@@ -194,7 +193,7 @@ def in_sorted(values: np.ndarray, keys: np.ndarray) -> np.ndarray:
     return keys[np.minimum(np.searchsorted(keys, values), len(keys) - 1)] == values
 
 
-def spend_seeds(ev: Evidence, p: Params, flagged: np.ndarray) -> np.ndarray:
+def spend_seeds(ev: Evidence, p: Params, independent: np.ndarray) -> np.ndarray:
     """Log-spend units per buyer: concave in what was spent at each independent seller, capped."""
     n = ev.n_users
     units = np.zeros(n)
@@ -204,7 +203,7 @@ def spend_seeds(ev: Evidence, p: Params, flagged: np.ndarray) -> np.ndarray:
     if p.naive_order_count:
         np.add.at(units, ev.buy_buyer[keep], 1.0)
         return units
-    keep &= independent_purchases(ev, flagged)
+    keep &= independent
     buyer, seller, cents = ev.buy_buyer[keep], ev.buy_seller[keep], ev.buy_cents[keep].astype(float)
     if len(buyer) == 0:
         return units
@@ -274,11 +273,13 @@ def compute(ev: Evidence, p: Params | None = None, progress=None) -> Result:
     n = ev.n_users
     if n == 0:
         empty = np.zeros(0)
-        return Result(score=empty, seed=empty, spend_units=empty, lockstep=np.zeros(0, dtype=bool),
-                      damping=empty, edges=sparse.csr_matrix((0, 0)), iterations=0, evidence=ev, params=p)
+        return Result(score=empty, mass=empty, seed=empty, spend_units=empty, lockstep=np.zeros(0, dtype=bool),
+                      independent=np.zeros(len(ev.buy_buyer), dtype=bool), damping=empty,
+                      edges=sparse.csr_matrix((0, 0)), iterations=0, evidence=ev, params=p)
     suspended, pretrusted = ev.mask(ev.suspended), ev.mask(ev.pretrusted)
     flagged = np.zeros(n, dtype=bool) if p.naive_no_lockstep else detect_lockstep(ev, p)
-    units = spend_seeds(ev, p, flagged)
+    independent = independent_purchases(ev, flagged)
+    units = spend_seeds(ev, p, independent)
     age = (ev.now - ev.user_created) / DAY
     seed = units * np.clip(age / p.seed_age_days, 0.0, 1.0)
     seed[flagged | suspended] = 0.0
@@ -303,20 +304,23 @@ def compute(ev: Evidence, p: Params | None = None, progress=None) -> Result:
     coo = edges.tocoo()
     src, dst, weight = coo.row, coo.col, coo.data
     iterations = steps(n, p)
-    cap = None if p.edge_cap is None else p.edge_cap / n
     trust = seed.copy()
     for step in range(iterations):
-        flow = trust[src] * damp[src] * weight
-        if cap is not None:
-            flow = np.minimum(flow, cap)
-        passed = p.damping * np.bincount(dst, weights=flow, minlength=n)
+        passed = p.damping * np.bincount(dst, weights=edge_flows(trust, damp, src, weight, p, n), minlength=n)
         # What is not passed on (dangling accounts, capped or damped edges) returns to the seeds.
         trust = passed + (1.0 - passed.sum()) * seed
         if progress:
             progress(step + 1, iterations)
     score = trust * n * damp
-    return Result(score=score, seed=seed, spend_units=units, lockstep=flagged, damping=damp,
-                  edges=edges, iterations=iterations, evidence=ev, params=p)
+    return Result(score=score, mass=trust, seed=seed, spend_units=units, lockstep=flagged, independent=independent,
+                  damping=damp, edges=edges, iterations=iterations, evidence=ev, params=p)
+
+
+def edge_flows(mass: np.ndarray, damp: np.ndarray, src: np.ndarray, weight: np.ndarray, p: Params, n: int):
+    """What each endorsement passes in one step, before the damping factor: the endorser's
+    (damped) mass split by weight, capped at ``edge_cap`` average users."""
+    flow = mass[src] * damp[src] * weight
+    return flow if p.edge_cap is None else np.minimum(flow, p.edge_cap / n)
 
 
 def _edge_kinds_into(ev: Evidence, user: int) -> dict[int, list[str]]:
@@ -382,7 +386,7 @@ def note_signals(result: Result) -> NoteSignals:
         verified_likers = np.bincount(notes[counted & verified], minlength=m)
     author_bought = np.zeros(m, dtype=bool)
     if kept.any():
-        independent = kept & independent_purchases(ev, result.lockstep)
+        independent = kept & result.independent
         bought = np.unique(ev.buy_buyer[independent] * width + ev.buy_product[independent])
         has = ev.note_product >= 0
         author_bought[has] = np.isin(ev.note_author[has] * width + ev.note_product[has], bought)

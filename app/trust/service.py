@@ -43,7 +43,7 @@ def _index(ids: np.ndarray, values) -> np.ndarray:
     return np.searchsorted(ids, np.asarray(values, dtype=np.int64)) if len(ids) else np.zeros(0, np.int64)
 
 
-def _pairs(conn: Connection, a, b, users: np.ndarray, a_ids: np.ndarray, b_ids: np.ndarray, *where):
+def _pairs(conn: Connection, a, b, a_ids: np.ndarray, b_ids: np.ndarray, *where):
     rows = conn.execute(select(a, b).where(*where)).all()
     if not rows:
         return np.zeros((0, 2), dtype=np.int64)
@@ -77,14 +77,14 @@ def load_evidence(session: Session, now: datetime | None = None) -> Loaded:
         n_users=len(user_ids),
         user_created=_column(users, 1, float),
         now=now.timestamp(),
-        follows=_pairs(conn, Follow.follower_id, Follow.followee_id, user_ids, user_ids, user_ids),
+        follows=_pairs(conn, Follow.follower_id, Follow.followee_id, user_ids, user_ids),
         note_author=_index(user_ids, _column(notes, 1)),
         note_product=_column(notes, 2),
         likes=(np.stack([_index(user_ids, _column(likes, 0)), _index(note_ids, _column(likes, 1))], axis=1)
                if likes else np.zeros((0, 2), dtype=np.int64)),
         like_time=_column(likes, 2, float),
-        collects=_pairs(conn, Collect.user_id, Collect.note_id, user_ids, user_ids, note_ids),
-        comments=_pairs(conn, Comment.author_id, Comment.note_id, user_ids, user_ids, note_ids,
+        collects=_pairs(conn, Collect.user_id, Collect.note_id, user_ids, note_ids),
+        comments=_pairs(conn, Comment.author_id, Comment.note_id, user_ids, note_ids,
                         Comment.hidden_at.is_(None)),
         buy_buyer=_index(user_ids, _column(orders, 0)),
         buy_seller=_index(user_ids, _column(orders, 1)),
@@ -92,7 +92,7 @@ def load_evidence(session: Session, now: datetime | None = None) -> Loaded:
         buy_note=np.fromiter((note_index.get(r[3], -1) for r in orders), dtype=np.int64, count=len(orders)),
         buy_cents=_column(orders, 4),
         buy_kept=_column(orders, 5, bool),
-        staff=_pairs(conn, ShopStaff.user_id, Shop.owner_id, user_ids, user_ids, user_ids,
+        staff=_pairs(conn, ShopStaff.user_id, Shop.owner_id, user_ids, user_ids,
                      Shop.id == ShopStaff.shop_id),
         hidden_content=hidden,
         pretrusted=_column(users, 2, bool),
@@ -247,11 +247,4 @@ def explain(session: Session, user: User, top: int = 5) -> Explanation:
         lockstep=bool(result.lockstep[i]), damping=float(result.damping[i]),
         contributions=[Contribution(names[int(loaded.user_ids[j])], flow, kinds) for j, flow, kinds in contributions],
     )
-
-
-def trust_of(session: Session, user_ids) -> dict[int, float]:
-    ids = list(set(user_ids))
-    if not ids:
-        return {}
-    return dict(session.execute(select(UserTrust.user_id, UserTrust.score).where(UserTrust.user_id.in_(ids))).all())
 

@@ -186,3 +186,18 @@ def test_degenerate_worlds(n):
     result = compute(ev)
     assert result.score.shape == (n,)
     assert np.all(np.isfinite(result.score))
+
+
+def test_contributions_are_what_the_next_step_would_pass():
+    # For an account without a seed, one more propagation step gives it exactly the sum of what
+    # contributions() says each endorser passes, damped endorsers included.
+    ev = world()
+    ev.hidden_content = np.zeros(ev.n_users)
+    ev.hidden_content[::3] = 1  # every third account damped by moderation
+    steps = compute(ev).iterations
+    now, after = compute(ev, Params(iterations=steps)), compute(ev, Params(iterations=steps + 1))
+    unseeded = [u for u in range(HONEST) if now.seed[u] == 0 and now.edges[:, u].nnz > 2]
+    assert unseeded
+    for user in unseeded[:10]:
+        passed = sum(flow for _, flow, _ in now.contributions(user, top=ev.n_users))
+        assert passed == pytest.approx(after.mass[user] * ev.n_users, rel=1e-9)
