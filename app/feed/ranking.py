@@ -157,10 +157,10 @@ def _take(queue: _Queue, placed: set[int], in_window: Counter, w: Weights) -> Ra
 TRUSTED_AUTHOR = 2.0  # average users' worth of trust
 
 
-def reasons(r: Ranked, *, followees_liked: int = 0, following: bool = False) -> list[tuple[str, int]]:
-    c = r.candidate
+def reasons(c: Candidate, *, explored: bool = False, followees_liked: int = 0,
+            following: bool = False) -> list[tuple[str, int]]:
     out: list[tuple[str, int]] = []
-    if r.explored:
+    if explored:
         out.append(("new_creator", 0))
     if followees_liked:
         out.append(("followees_liked", followees_liked))

@@ -140,9 +140,9 @@ def why(item: FeedItem) -> list[dict]:
     return [{"code": code, "text": str(REASONS[code](figure, name))} for code, figure in item.why]
 
 
-def note_reasons(session: Session, viewer: User | None, note: Note) -> list[dict]:
-    """What would put this note in the viewer's feed: the note page's "why you see this"."""
-    following = viewer is not None and viewer.is_authenticated and social.is_following(session, viewer, note.author)
+def note_reasons(session: Session, viewer: User | None, note: Note, following: bool) -> list[dict]:
+    """What would put this note in the viewer's feed (``following``: the viewer follows its author):
+    the note page's "why you see this"."""
     reasons = explain(session, viewer, [note], following=following)[note.id]
     return why(FeedItem(note, False, False, why=reasons))
 
@@ -290,8 +290,8 @@ def explain(session: Session, viewer: User | None, notes: list[Note], following:
             engagement=score.engagement if score else 0.0, author_trust=trust.get(note.author_id, 0.0),
             author_bought=bool(score and score.author_bought), trusted_likers=score.trusted_likers if score else 0,
             verified_likers=score.verified_likers if score else 0, affinity=affinity.get(note.author_id, 0.0))
-        ranked = ranking.Ranked(candidate, 0.0, explored=note.id in explored)
-        out[note.id] = ranking.reasons(ranked, followees_liked=followees_liked.get(note.id, 0), following=following)
+        out[note.id] = ranking.reasons(candidate, explored=note.id in explored,
+                                       followees_liked=followees_liked.get(note.id, 0), following=following)
     return out
 
 

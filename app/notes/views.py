@@ -48,6 +48,7 @@ def show(note_id: int):
     note = service.get_note(db.session, note_id, current_user)
     state = social.viewer_state(db.session, current_user, [note.id])
     sponsored, verified = feed.commerce_flags(db.session, [note])
+    following = social.is_following(db.session, current_user, note.author)
     return render_template(
         "notes/show.html",
         note=note,
@@ -55,10 +56,10 @@ def show(note_id: int):
         verified=note.id in verified,
         liked=note.id in state["liked"],
         collected=note.id in state["collected"],
-        following=social.is_following(db.session, current_user, note.author),
+        following=following,
         comments=social.list_comments(db.session, note, current_user),
         related=service.related_notes(db.session, note, current_user),
-        reasons=feed.note_reasons(db.session, current_user, note) if note.is_public else [],
+        reasons=feed.note_reasons(db.session, current_user, note, following) if note.is_public else [],
         comment_form=CommentForm(),
         boards=social.list_boards(db.session, current_user) if current_user.is_authenticated else [],
     )

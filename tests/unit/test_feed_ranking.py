@@ -51,8 +51,9 @@ def test_reasons_name_the_real_terms():
     w = Weights()
     ranked = rank([Candidate(1, 1, age_hours=30, engagement=3, author_bought=True, verified_likers=12,
                              trusted_likers=4, author_trust=3.0, affinity=2)], w, explore=False)[0]
-    codes = dict(reasons(ranked, followees_liked=3, following=True))
+    codes = dict(reasons(ranked.candidate, followees_liked=3, following=True))
     assert codes == {"followees_liked": 3, "affinity": 0, "author_bought": 0, "verified_likers": 12,
                      "trusted_likers": 4, "trusted_author": 0}
     bare = rank([Candidate(2, 2, age_hours=50)], w, explore=False)[0]
-    assert reasons(bare) == [("recent", 0)]
+    assert reasons(bare.candidate) == [("recent", 0)]
+    assert reasons(bare.candidate, explored=True) == [("new_creator", 0)]
