@@ -90,10 +90,25 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # tied to the session instead, so a long-open form still posts
 
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
-    RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI")  # unset: REDIS_URL if set, else memory://
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = _env("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
     API_AUTH_RATE_LIMIT = _env("API_AUTH_RATE_LIMIT", "20 per minute")
+
+    # Redis and background jobs (app/jobs). Without REDIS_URL, rate limits live in each process's
+    # memory and jobs run on threads of the web process after the response; with it, limits are
+    # shared through Redis and `make worker` runs the jobs. Redis down: both fall back, no 5xx.
+    REDIS_URL = _env("REDIS_URL")
+    REDIS_SOCKET_TIMEOUT = float(_env("REDIS_SOCKET_TIMEOUT", 0.5))  # seconds; a request never waits longer
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    JOBS_QUEUE = _env("JOBS_QUEUE", "zhongcao")
+    JOBS_THREADS = _env_int("JOBS_THREADS", 2)  # in-process fallback threads per process
+    JOBS_TIMEOUT_SECONDS = _env_int("JOBS_TIMEOUT_SECONDS", 1800)  # an RQ job running longer is killed
+    JOBS_REDIS_RETRY_SECONDS = _env_int("JOBS_REDIS_RETRY_SECONDS", 5)  # after a Redis error, skip it this long
+    JOBS_IN_PROCESS_SCHEDULER = _env_bool("JOBS_IN_PROCESS_SCHEDULER", True)  # periodic jobs without Redis
+    # After a write request, drain the search outbox before answering (its author finds the change at
+    # once); off, the request only queues a `search.drain` job.
+    SEARCH_DRAIN_IN_REQUEST = _env_bool("SEARCH_DRAIN_IN_REQUEST", True)
 
     LANGUAGES = ("zh_Hant", "zh_Hans", "en")
     BABEL_DEFAULT_LOCALE = "zh_Hant"
@@ -117,6 +132,32 @@ class Config:
     ORDER_AUTO_COMPLETE_DAYS = _env_int("ORDER_AUTO_COMPLETE_DAYS", 10)
     ORDER_MAX_QUANTITY = _env_int("ORDER_MAX_QUANTITY", 99)
 
+    # A completed order can be refunded for this long; only then are rewards on it paid.
+    REFUND_WINDOW_DAYS = _env_int("REFUND_WINDOW_DAYS", 7)
+
+    # Sharing (app/sharing). A share link's visit counts for the first link followed, for this long.
+    REFERRAL_WINDOW_DAYS = _env_int("REFERRAL_WINDOW_DAYS", 7)
+    # Reward rules, one level deep only: credit to the referrer when a new user they brought
+    # completes a first order (past its refund window), and a voucher for every
+    # REFERRAL_VOUCHER_EVERY such customers. 0 switches a rule off.
+    REFERRAL_FIRST_ORDER_CREDIT_CENTS = _env_int("REFERRAL_FIRST_ORDER_CREDIT_CENTS", 2000)
+    REFERRAL_VOUCHER_EVERY = _env_int("REFERRAL_VOUCHER_EVERY", 3)
+    REFERRAL_VOUCHER_CENTS = _env_int("REFERRAL_VOUCHER_CENTS", 1000)
+    REFERRAL_VOUCHER_MIN_SPEND_CENTS = _env_int("REFERRAL_VOUCHER_MIN_SPEND_CENTS", 5000)
+    REFERRAL_VOUCHER_DAYS = _env_int("REFERRAL_VOUCHER_DAYS", 90)
+    REWARD_CURRENCY = _env("REWARD_CURRENCY", "CNY")
+    # Group buying: a group started now stays open this long.
+    GROUP_BUY_HOURS = _env_int("GROUP_BUY_HOURS", 24)
+    GROUP_MAX_SIZE = _env_int("GROUP_MAX_SIZE", 10)
+
+    # Operations (app/ops). Logs: json (one object per line), text, or off (records go to the
+    # root logger, as pytest captures them); every line carries the request id.
+    LOG_FORMAT = _env("LOG_FORMAT", "text")
+    LOG_LEVEL = _env("LOG_LEVEL", "INFO")
+    # Static files requested without their current fingerprint (?v=) are cached this long;
+    # fingerprinted ones for a year.
+    STATIC_SHORT_MAX_AGE = _env_int("STATIC_SHORT_MAX_AGE", 300)
+
 
 class DevelopmentConfig(Config):
     DEBUG = False
@@ -135,6 +176,9 @@ class TestingConfig(Config):
     DEMO_LOAD_ON_EMPTY = False
     TRUST_AUTO_RECOMPUTE = False  # tests recompute when they mean to
     FEED_SNAPSHOT_SECONDS = 0  # every first page re-ranks, so a test sees its own writes
+    LOG_FORMAT = _env("LOG_FORMAT", "off")  # quiet unless asked
+    REDIS_URL = None  # tests that use Redis set it explicitly
+    JOBS_IN_PROCESS_SCHEDULER = False
 
 
 class ProductionConfig(Config):
@@ -143,6 +187,7 @@ class ProductionConfig(Config):
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
     DEMO_LOAD_ON_EMPTY = False
+    LOG_FORMAT = _env("LOG_FORMAT", "json")
 
     def __init__(self):
         secret = os.environ.get("SECRET_KEY")

@@ -7,5 +7,6 @@ from app.moderation.models import Report  # noqa: F401
 from app.notes.models import Note, NoteImage, NoteTag, Tag  # noqa: F401
 from app.orders.models import LedgerEntry, Order, PaymentEvent  # noqa: F401
 from app.search.models import SearchOutbox  # noqa: F401
+from app.sharing.models import GroupBuy, GroupMember, Referral, Reward, ShareLink, Voucher  # noqa: F401
 from app.social.models import Board, Collect, Comment, Follow, Like, Notification  # noqa: F401
 from app.trust.models import NoteScore, TrustState, UserTrust  # noqa: F401

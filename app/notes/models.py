@@ -57,6 +57,8 @@ class Note(Base):
     like_count: Mapped[int] = mapped_column(Integer, default=0)
     collect_count: Mapped[int] = mapped_column(Integer, default=0)
     comment_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Page views by people other than the author, once per session: a count, no visitor log.
+    view_count: Mapped[int] = mapped_column(Integer, default=0)
     hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     hidden_reason: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -9,13 +9,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-PAYMENT_KINDS = ("buyer_payment", "seller_revenue", "creator_commission", "platform_fee")
+PAYMENT_KINDS = ("buyer_payment", "credit_spent", "voucher_discount", "seller_revenue", "creator_commission",
+                 "platform_fee")
 REFUND_KINDS = {
     "buyer_payment": "buyer_refund",
+    "credit_spent": "credit_spent_reversal",
+    "voucher_discount": "voucher_discount_reversal",
     "seller_revenue": "seller_revenue_reversal",
     "creator_commission": "creator_commission_reversal",
     "platform_fee": "platform_fee_reversal",
 }
+# A referral reward is credit the platform pays for: the referrer's row and the platform's cost.
+REWARD_KINDS = ("referral_reward", "referral_reward_cost")
+# Credit: what rewards gave, less what checkout spent of it, plus what refunds gave back.
+CREDIT_KINDS = ("referral_reward", "credit_spent", "credit_spent_reversal")
 EARNING_KINDS = ("seller_revenue", "creator_commission", "seller_revenue_reversal", "creator_commission_reversal")
 SPENDING_KINDS = ("buyer_payment", "buyer_refund")
 
@@ -52,8 +59,17 @@ class Row:
     amount_cents: int
 
 
-def payment_rows(*, buyer_id: int, seller_id: int, creator_id: int | None, money: Split) -> list[Row]:
-    rows = [Row("buyer_payment", buyer_id, -money.total_cents), Row("seller_revenue", seller_id, money.seller_cents)]
+def payment_rows(*, buyer_id: int, seller_id: int, creator_id: int | None, money: Split, credit_cents: int = 0,
+                 discount_cents: int = 0) -> list[Row]:
+    """The buyer pays the total three ways: through the provider, from credit, and with a voucher
+    the platform pays for. The seller, creator and platform are paid on the whole total."""
+    charged = money.total_cents - credit_cents - discount_cents
+    rows = [Row("buyer_payment", buyer_id, -charged)] if charged else []
+    if credit_cents:
+        rows.append(Row("credit_spent", buyer_id, -credit_cents))
+    if discount_cents:
+        rows.append(Row("voucher_discount", None, -discount_cents))
+    rows.append(Row("seller_revenue", seller_id, money.seller_cents))
     if money.commission_cents:
         rows.append(Row("creator_commission", creator_id, money.commission_cents))
     if money.platform_fee_cents:
@@ -63,3 +79,7 @@ def payment_rows(*, buyer_id: int, seller_id: int, creator_id: int | None, money
 
 def refund_rows(paid: list[Row]) -> list[Row]:
     return [Row(REFUND_KINDS[row.kind], row.user_id, -row.amount_cents) for row in paid]
+
+
+def reward_rows(referrer_id: int, amount_cents: int) -> list[Row]:
+    return [Row("referral_reward", referrer_id, amount_cents), Row("referral_reward_cost", None, -amount_cents)]

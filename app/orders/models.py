@@ -17,6 +17,8 @@ class Order(Base):
     __tablename__ = "orders"
     __table_args__ = (
         CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("credit_cents >= 0 AND discount_cents >= 0 AND credit_cents + discount_cents <= total_cents",
+                        name="paid_parts_within_total"),
         CheckConstraint(
             "status IN ('pending', 'paid', 'shipped', 'completed', 'cancelled', 'refunded')", name="status_known"
         ),
@@ -36,6 +38,8 @@ class Order(Base):
     note_id: Mapped[int | None] = mapped_column(ForeignKey("notes.id", ondelete="SET NULL"), index=True)
     creator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     referrer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    share_link_id: Mapped[int | None] = mapped_column(ForeignKey("share_links.id", ondelete="SET NULL"), index=True)
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("group_buys.id", ondelete="RESTRICT"), index=True)
     quantity: Mapped[int] = mapped_column(Integer)
     unit_price_cents: Mapped[int] = mapped_column(Integer)
     total_cents: Mapped[int] = mapped_column(Integer)
@@ -43,6 +47,10 @@ class Order(Base):
     commission_bps: Mapped[int] = mapped_column(Integer, default=0)
     commission_cents: Mapped[int] = mapped_column(Integer, default=0)
     platform_fee_cents: Mapped[int] = mapped_column(Integer, default=0)
+    # Paid from the buyer's credit balance and by a platform voucher (the one whose used_order_id
+    # is this order); the provider charges the rest.
+    credit_cents: Mapped[int] = mapped_column(Integer, default=0)
+    discount_cents: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(String(12), default="pending")
     refund_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     refund_reason: Mapped[str | None] = mapped_column(String(300))
@@ -61,6 +69,11 @@ class Order(Base):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     refunded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def amount_due_cents(self) -> int:
+        """What the payment provider charges: the total less credit and voucher."""
+        return self.total_cents - self.credit_cents - self.discount_cents
 
     buyer: Mapped[User] = relationship(foreign_keys=[buyer_id], lazy="raise_on_sql")
     creator: Mapped[User | None] = relationship(foreign_keys=[creator_id], lazy="raise_on_sql")

@@ -96,7 +96,7 @@ class SandboxProvider:
         """The webhook request the sandbox 'bank' would send for this order."""
         body = json.dumps({
             "id": "evt_" + secrets.token_urlsafe(12), "type": "payment.succeeded" if succeed else "payment.failed",
-            "payment_ref": order.payment_ref, "amount_cents": order.total_cents, "currency": order.currency,
+            "payment_ref": order.payment_ref, "amount_cents": order.amount_due_cents, "currency": order.currency,
         }).encode()
         return body, {SIGNATURE_HEADER: sign(self.secret, body)}
 

@@ -32,6 +32,7 @@ from app.orders import ledger, payments, states
 from app.orders.models import LedgerEntry, Order, PaymentEvent
 from app.pagination import Page, newest_by_id
 from app.search import outbox as search
+from app.sharing import groups
 
 IDEMPOTENCY_KEY_MAX = 100
 # Digits with the usual separators and an optional country code: 0912-345-678, +86 138 0013 8000.
@@ -99,9 +100,11 @@ def _check_key(key) -> str | None:
     return key
 
 
-def _fingerprint(product_id, quantity, note_id, shipping: Shipping | None) -> str:
+def _fingerprint(product_id, quantity, note_id, shipping: Shipping | None, extras: list) -> str:
     body = {"product": product_id, "quantity": quantity, "note": note_id,
             "shipping": shipping.as_dict() if shipping else None}
+    if any(extras):  # orders without extras keep the fingerprint they always had
+        body["extras"] = extras
     return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
@@ -139,10 +142,23 @@ def _note_credit(session: Session, note_id, product: Product, buyer: User):
     return note.id, note.author_id, author_sells
 
 
-def place_order(session: Session, buyer: User, *, product_id, quantity, note_id=None, referrer_id=None,
-                shipping=None, shipping_required: bool = False, idempotency_key=None) -> tuple[Order, bool]:
-    """A pending order holding its stock. Returns (order, created); with an idempotency key
-    already used for the same request it returns the first order and created=False."""
+@dataclass(frozen=True)
+class Extras:
+    """What checkout adds to a plain order: the share link it came through, credit and a voucher
+    to pay with, and a group to start or join."""
+
+    share_link: object | None = None  # app.sharing.models.ShareLink
+    use_credit: bool = False
+    voucher_id: object = None
+    start_group: bool = False
+    group_id: object = None
+
+
+def place_order(session: Session, buyer: User, *, product_id, quantity, note_id=None, shipping=None,
+                shipping_required: bool = False, idempotency_key=None, extras: Extras = Extras()) -> tuple[Order, bool]:
+    """A pending order holding its stock (or its seat in a group). Returns (order, created); with
+    an idempotency key already used for the same request it returns the first order and
+    created=False."""
     key = _check_key(idempotency_key)
     product_id = _int_field(product_id, "product", low=1, high=2**63 - 1)
     errors: dict = {}  # quantity and address reported together, so a form is fixed in one go
@@ -154,43 +170,59 @@ def place_order(session: Session, buyer: User, *, product_id, quantity, note_id=
         given = validate_shipping(shipping, required=shipping_required)
     except Invalid as error:
         errors.update(error.fields)
+    grouped = extras.start_group or extras.group_id is not None
+    if grouped and "quantity" not in errors and quantity != 1:
+        errors["quantity"] = _l("A group buy is one item per member.")
     if errors:
         raise Invalid(next(iter(errors.values())), fields=errors)
     address = given or last_shipping(session, buyer)
-    fingerprint = _fingerprint(product_id, quantity, note_id, given)
+    voucher_id = None if extras.voucher_id in (None, "") else _int_field(extras.voucher_id, "voucher", low=1,
+                                                                         high=2**63 - 1)
+    group_id = None if extras.group_id is None else _int_field(extras.group_id, "group", low=1, high=2**63 - 1)
+    fingerprint = _fingerprint(product_id, quantity, note_id, given,
+                               [extras.use_credit, voucher_id, extras.start_group, group_id])
     if key and (earlier := _replay(session, buyer, key, fingerprint)):
         return earlier, False
     product = catalog.get_buyable_product(session, product_id)
     catalog.ensure_not_own(session, buyer, product)
     note_id, creator_id, author_sells = _note_credit(session, note_id, product, buyer)
-    if referrer_id == buyer.id:
-        referrer_id = None
+    link = extras.share_link if extras.share_link is not None and extras.share_link.sharer_id != buyer.id else None
     try:
         with write_transaction(session):
             if key and (earlier := _replay(session, buyer, key, fingerprint)):
                 return earlier, False
-            taken = session.execute(
-                update(Product)
-                .where(Product.id == product.id, Product.stock >= quantity, Product.is_listed.is_(True))
-                .values(stock=Product.stock - quantity)
-                .returning(Product.price_cents, Product.currency, Product.commission_bps)
-            ).first()
-            if taken is None:
-                # PostgreSQL: a retry with the same key waited on the row lock behind the first
-                # request, which took the last units; this statement now sees its order.
-                if key and (earlier := _replay(session, buyer, key, fingerprint)):
-                    return earlier, False
-                left = session.scalar(select(Product.stock).where(Product.id == product.id))
-                raise OutOfStock(_l("Sorry, only %(count)d left.", count=left) if left else None)
-            # The price and rate read under the row lock, not the ones loaded before it.
-            price_cents, currency, commission_bps = taken
+            now = utcnow()
+            if grouped:
+                # A seat in a group: the unit comes from the group's reserve, at the group price.
+                group = (groups.open_group(session, buyer, product, now) if extras.start_group
+                         else groups.take_seat(session, buyer, group_id, product.id, now))
+                price_cents, currency = group.unit_price_cents, group.currency
+                commission_bps = session.scalar(select(Product.commission_bps).where(Product.id == product.id))
+            else:
+                group = None
+                taken = session.execute(
+                    update(Product)
+                    .where(Product.id == product.id, Product.stock >= quantity, Product.is_listed.is_(True))
+                    .values(stock=Product.stock - quantity)
+                    .returning(Product.price_cents, Product.currency, Product.commission_bps)
+                ).first()
+                if taken is None:
+                    # PostgreSQL: a retry with the same key waited on the row lock behind the first
+                    # request, which took the last units; this statement now sees its order.
+                    if key and (earlier := _replay(session, buyer, key, fingerprint)):
+                        return earlier, False
+                    left = session.scalar(select(Product.stock).where(Product.id == product.id))
+                    raise OutOfStock(_l("Sorry, only %(count)d left.", count=left) if left else None)
+                # The price and rate read under the row lock, not the ones loaded before it.
+                price_cents, currency, commission_bps = taken
             commission_bps = ledger.creator_commission_bps(commission_bps, author_id=creator_id, buyer_id=buyer.id,
                                                            author_sells=author_sells)
             money = ledger.split(price_cents, quantity, commission_bps, current_app.config["PLATFORM_FEE_BPS"])
-            now = utcnow()
             order = Order(
                 buyer_id=buyer.id, product_id=product.id, shop_id=product.shop_id, note_id=note_id,
-                creator_id=creator_id, referrer_id=referrer_id, quantity=quantity, unit_price_cents=price_cents,
+                creator_id=creator_id, referrer_id=link.sharer_id if link else None,
+                share_link_id=link.id if link else None, group_id=group.id if group else None,
+                quantity=quantity, unit_price_cents=price_cents,
                 total_cents=money.total_cents, currency=currency,
                 commission_bps=commission_bps,
                 commission_cents=money.commission_cents, platform_fee_cents=money.platform_fee_cents,
@@ -200,24 +232,69 @@ def place_order(session: Session, buyer: User, *, product_id, quantity, note_id=
                 request_hash=fingerprint if key else None, created_at=now, updated_at=now,
             )
             session.add(order)
+            session.flush()
+            if voucher_id is not None:
+                order.discount_cents = _hold_voucher(session, buyer, order, voucher_id)
+            if extras.use_credit:
+                order.credit_cents = _hold_credit(session, buyer, order)
+            if group is not None:
+                groups.add_member(session, group, buyer, order, now)
             search.mark_product(session, product.id)  # stock
             session.flush()
     except IntegrityError:
         # A concurrent request with the same key won the race (PostgreSQL: the unique index).
         if key and (earlier := _replay(session, buyer, key, fingerprint)):
             return earlier, False
+        if grouped:
+            raise Conflict(_l("You are already in this group."), code="already_in_group") from None
         raise
     return order, True
 
 
+def _hold_voucher(session: Session, buyer: User, order: Order, voucher_id: int) -> int:
+    """Mark the voucher as used by this order (one conditional UPDATE: two orders cannot both
+    take it) and return its discount."""
+    from app.sharing.models import Voucher
+
+    voucher = session.scalar(
+        update(Voucher)
+        .where(Voucher.id == voucher_id, Voucher.user_id == buyer.id, Voucher.used_order_id.is_(None),
+               Voucher.expires_at > utcnow(), Voucher.currency == order.currency,
+               Voucher.min_spend_cents <= order.total_cents)
+        .values(used_order_id=order.id)
+        .returning(Voucher.amount_cents)
+    )
+    if voucher is None:
+        raise Invalid(_l("That voucher cannot be used for this order."), fields={"voucher": _l("Not usable.")},
+                      code="voucher_unusable")
+    return min(voucher, order.total_cents)
+
+
+def _hold_credit(session: Session, buyer: User, order: Order) -> int:
+    """As much credit as the order still needs. The buyer's row is locked so two checkouts at
+    once cannot both spend the same credit (SQLite already holds the write lock)."""
+    from app.sharing.service import credit_balance
+
+    session.execute(select(User.id).where(User.id == buyer.id).with_for_update())
+    available = credit_balance(session, buyer, order.currency)  # this order holds nothing yet
+    return max(0, min(available, order.total_cents - order.discount_cents))
+
+
 # ---- payment ----
 
-def start_payment(session: Session, buyer: User, order: Order) -> str:
-    """Where to send the buyer to pay: the provider's page (the sandbox's is ours)."""
+def start_payment(session: Session, buyer: User, order: Order) -> str | None:
+    """Where to send the buyer to pay: the provider's page (the sandbox's is ours); None when
+    the order needed no payment and is now paid."""
     if order.buyer_id != buyer.id:
         raise Forbidden(_l("This is not your order."))
     if order.status != "pending":
         raise Conflict(_l("This order is not waiting for payment."), code="not_pending")
+    if order.amount_due_cents == 0:
+        # Credit and a voucher cover it all: nothing for a provider to charge.
+        with write_transaction(session):
+            locked = session.scalar(select(Order).where(Order.id == order.id).with_for_update())
+            apply_action(session, locked, "pay", states.SYSTEM)
+        return None
     provider = payments.get_provider()
     if order.payment_ref is None:
         with write_transaction(session):
@@ -257,7 +334,7 @@ def receive_webhook(session: Session, provider_name: str, body: bytes, headers) 
         session.execute(update(PaymentEvent).where(PaymentEvent.provider == provider.name,
                                                    PaymentEvent.event_id == event.event_id)
                         .values(order_id=order.id))
-        if (event.amount_cents, event.currency) != (order.total_cents, order.currency):
+        if (event.amount_cents, event.currency) != (order.amount_due_cents, order.currency):
             raise Invalid(_l("The amount paid does not match the order."), code="amount_mismatch")
         if order.status != "pending":
             if event.kind == "payment.succeeded" and order.status == "cancelled":
@@ -265,7 +342,7 @@ def receive_webhook(session: Session, provider_name: str, body: bytes, headers) 
                 current_app.logger.error("payment %s for cancelled order %s needs a refund at %s",
                                          event.event_id, order.id, provider.name)
             return "ignored"
-        _apply(session, order, "pay" if event.kind == "payment.succeeded" else "fail_payment", states.SYSTEM)
+        apply_action(session, order, "pay" if event.kind == "payment.succeeded" else "fail_payment", states.SYSTEM)
     return "applied"
 
 
@@ -302,7 +379,7 @@ def _notify(session: Session, order: Order, action: str, actor_id: int | None, s
                    note_id=order.note_id if kind == "commission" else None)
 
 
-def _apply(session: Session, order: Order, action: str, actor: str, *, reason: str | None = None,
+def apply_action(session: Session, order: Order, action: str, actor: str, *, reason: str | None = None,
            tracking: str | None = None, actor_id: int | None = None) -> None:
     """Inside a transaction, with the order row locked: move it and write the side effects."""
     try:
@@ -312,6 +389,10 @@ def _apply(session: Session, order: Order, action: str, actor: str, *, reason: s
         raise kind(ILLEGAL_MESSAGES[error.reason], code="illegal_transition") from None
     now = utcnow()
     previous = order.status
+    _check_refund_window(order, action, now)
+    group = groups.check_action(session, order, action) if order.group_id else None
+    # A group's units stay in its reserve until it fills; only then are they the orders' own.
+    owns_units = group is None or group.status == "filled"
     seller_id = session.scalar(select(Shop.owner_id).where(Shop.id == order.shop_id))
     if action == "pay":
         order.paid_at = now
@@ -319,7 +400,9 @@ def _apply(session: Session, order: Order, action: str, actor: str, *, reason: s
         _count_sold(session, order, +1)
     elif action in ("cancel", "fail_payment"):
         order.cancelled_at = now
-        _restock(session, order)
+        if owns_units:
+            _restock(session, order)
+        _release_voucher(session, order)
     elif action == "ship":
         order.shipped_at, order.tracking_number = now, tracking
     elif action == "confirm":
@@ -332,9 +415,12 @@ def _apply(session: Session, order: Order, action: str, actor: str, *, reason: s
         order.refunded_at = now
         _write_rows(session, order, ledger.refund_rows(_payment_rows(order, seller_id)), now)
         _count_sold(session, order, -1)
-        if previous == "paid":  # nothing left the warehouse: the units are for sale again
+        if previous == "paid" and owns_units:  # nothing left the warehouse: the units are for sale again
             _restock(session, order)
+        _release_voucher(session, order)
     order.status, order.updated_at = target, now
+    if group is not None:
+        groups.after_action(session, group, order, action, now)
     search.mark_product(session, order.product_id)  # stock and units sold
     if "completed" in (previous, target):  # the buyer's reviews of it gain or lose 已購買
         search.mark_changed(session, "notes", select(Note.id).where(Note.author_id == order.buyer_id,
@@ -343,9 +429,33 @@ def _apply(session: Session, order: Order, action: str, actor: str, *, reason: s
     _notify(session, order, action, order.buyer_id if action == "pay" else actor_id, seller_id)
 
 
+def _check_refund_window(order: Order, action: str, now) -> None:
+    """A completed order can be refunded for REFUND_WINDOW_DAYS; after that it is settled
+    (rewards on it are paid then) and a refund is a matter for support, not the buttons."""
+    if action in ("request_refund", "refund") and order.status == "completed" and order.completed_at is not None:
+        closes = order.completed_at + timedelta(days=current_app.config["REFUND_WINDOW_DAYS"])
+        if now > closes:
+            raise Conflict(_l("The refund window for this order has closed."), code="refund_window_closed")
+
+
+def refund_window_closes(order: Order):
+    if order.status != "completed" or order.completed_at is None:
+        return None
+    return order.completed_at + timedelta(days=current_app.config["REFUND_WINDOW_DAYS"])
+
+
 def _payment_rows(order: Order, seller_id: int) -> list[ledger.Row]:
     money = ledger.Split(order.total_cents, order.commission_cents, order.platform_fee_cents)
-    return ledger.payment_rows(buyer_id=order.buyer_id, seller_id=seller_id, creator_id=order.creator_id, money=money)
+    return ledger.payment_rows(buyer_id=order.buyer_id, seller_id=seller_id, creator_id=order.creator_id, money=money,
+                               credit_cents=order.credit_cents, discount_cents=order.discount_cents)
+
+
+def _release_voucher(session: Session, order: Order) -> None:
+    """A cancelled or refunded order gives its voucher back."""
+    if order.discount_cents:
+        from app.sharing.models import Voucher
+
+        session.execute(update(Voucher).where(Voucher.used_order_id == order.id).values(used_order_id=None))
 
 
 def _write_rows(session: Session, order: Order, rows: list[ledger.Row], now) -> None:
@@ -385,7 +495,7 @@ def transition_order(session: Session, actor: User, order_id: int, action: str, 
         if role is None:
             raise NotFound(_l("This order does not exist."))
         # Both sides of an order see the same states; acting as the buyer wins for a seller's own purchase.
-        _apply(session, order, action, role, reason=reason, tracking=tracking, actor_id=actor.id)
+        apply_action(session, order, action, role, reason=reason, tracking=tracking, actor_id=actor.id)
     return get_order(session, order_id, actor)
 
 
@@ -408,7 +518,7 @@ def sweep_orders(session: Session, now=None) -> dict[str, int]:
             try:
                 with write_transaction(session):
                     order = session.scalar(select(Order).where(Order.id == order_id).with_for_update())
-                    _apply(session, order, action, states.SYSTEM)
+                    apply_action(session, order, action, states.SYSTEM)
             except AppError:
                 continue  # someone else moved it first
             done["cancelled" if action == "cancel" else "completed"] += 1

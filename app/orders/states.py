@@ -38,7 +38,8 @@ RULES: dict[str, Rule] = {
     "confirm": Rule(("shipped",), "completed", (BUYER, SYSTEM)),
     "request_refund": Rule(("paid", "shipped", "completed"), None, (BUYER,), refuses_refund_request=True),
     "decline_refund": Rule(("paid", "shipped", "completed"), None, (SELLER,), needs_refund_request=True),
-    "refund": Rule(("paid", "shipped", "completed"), "refunded", (SELLER,)),
+    # The system refunds the members of a group buy that did not fill in time.
+    "refund": Rule(("paid", "shipped", "completed"), "refunded", (SELLER, SYSTEM)),
 }
 # What people may do through the API and the pages; the rest is the payment provider's and the clock's.
 USER_ACTIONS = ("cancel", "ship", "confirm", "request_refund", "decline_refund", "refund")

@@ -71,7 +71,7 @@ class Notification(Base):
     # At most 16 characters each: the column is String(16).
     KINDS = ("follow", "like", "collect", "comment", "reply", "mention", "moderation", "order_paid",
              "commission", "order_shipped", "order_cancelled", "refund_requested", "order_refunded",
-             "refund_declined")
+             "refund_declined", "group_filled", "group_expired", "referral_reward")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     recipient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))

@@ -90,7 +90,7 @@ def test_malformed_events_are_refused(body):
 
 def test_sandbox_simulation_round_trips_through_verification(app):
     class FakeOrder:
-        payment_ref, total_cents, currency = "sbx_abc", 4200, "TWD"
+        payment_ref, amount_due_cents, currency = "sbx_abc", 4200, "TWD"
 
     with app.app_context():
         provider = payments.get_provider("sandbox")
@@ -250,12 +250,13 @@ B, S, SYS = states.BUYER, states.SELLER, states.SYSTEM
 ALLOWED = {
     # (status, refund requested): {actor: allowed user actions}
     ("pending", False): {B: ["cancel"], S: ["cancel"], SYS: ["cancel"]},
-    ("paid", False): {B: ["request_refund"], S: ["ship", "refund"], SYS: []},
-    ("paid", True): {B: [], S: ["decline_refund", "refund"], SYS: []},
-    ("shipped", False): {B: ["confirm", "request_refund"], S: ["refund"], SYS: ["confirm"]},
-    ("shipped", True): {B: ["confirm"], S: ["decline_refund", "refund"], SYS: ["confirm"]},
-    ("completed", False): {B: ["request_refund"], S: ["refund"], SYS: []},
-    ("completed", True): {B: [], S: ["decline_refund", "refund"], SYS: []},
+    # The system refunds the members of a group buy that did not fill (app/sharing/groups.py).
+    ("paid", False): {B: ["request_refund"], S: ["ship", "refund"], SYS: ["refund"]},
+    ("paid", True): {B: [], S: ["decline_refund", "refund"], SYS: ["refund"]},
+    ("shipped", False): {B: ["confirm", "request_refund"], S: ["refund"], SYS: ["confirm", "refund"]},
+    ("shipped", True): {B: ["confirm"], S: ["decline_refund", "refund"], SYS: ["confirm", "refund"]},
+    ("completed", False): {B: ["request_refund"], S: ["refund"], SYS: ["refund"]},
+    ("completed", True): {B: [], S: ["decline_refund", "refund"], SYS: ["refund"]},
     ("cancelled", False): {B: [], S: [], SYS: []},
     ("refunded", False): {B: [], S: [], SYS: []},
 }
@@ -361,11 +362,13 @@ def test_creator_commission_rate(author, buyer, sells, expected):
     assert ledger.creator_commission_bps(1500, author_id=author, buyer_id=buyer, author_sells=sells) == expected
 
 
-def test_earning_and_spending_kinds_cover_every_row_but_the_platforms():
-    every = set(ledger.PAYMENT_KINDS) | set(ledger.REFUND_KINDS.values())
-    platform = {"platform_fee", "platform_fee_reversal"}
-    assert set(ledger.EARNING_KINDS) | set(ledger.SPENDING_KINDS) == every - platform
-    assert set(ledger.EARNING_KINDS).isdisjoint(ledger.SPENDING_KINDS)
+def test_earning_spending_and_credit_kinds_cover_every_row_but_the_platforms():
+    every = set(ledger.PAYMENT_KINDS) | set(ledger.REFUND_KINDS.values()) | set(ledger.REWARD_KINDS)
+    platform = {"platform_fee", "platform_fee_reversal", "voucher_discount", "voucher_discount_reversal",
+                "referral_reward_cost"}
+    earning, spending, credit = set(ledger.EARNING_KINDS), set(ledger.SPENDING_KINDS), set(ledger.CREDIT_KINDS)
+    assert earning | spending | credit == every - platform
+    assert earning.isdisjoint(spending) and earning.isdisjoint(credit) and spending.isdisjoint(credit)
 
 
 def test_platform_fee_from_config_is_booked_to_the_platform(app, make_user, make_note, monkeypatch):
