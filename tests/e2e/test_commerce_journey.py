@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import PHONE
-from tests.e2e.test_notes_journey import log_in
+from tests.e2e.conftest import log_in
 
 pytestmark = pytest.mark.browser
 

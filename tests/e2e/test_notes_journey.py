@@ -9,17 +9,10 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.conftest import DEFAULT_PASSWORD, PHONE
+from tests.conftest import PHONE
+from tests.e2e.conftest import log_in
 
 pytestmark = pytest.mark.browser
-
-
-def log_in(page, username):
-    page.goto("/login")
-    page.get_by_test_id("username").fill(username)
-    page.get_by_test_id("password").fill(DEFAULT_PASSWORD)
-    page.get_by_test_id("submit").click()
-    page.wait_for_url(re.compile(r".*/$"))
 
 
 def test_post_discover_follow_like_collect_comment_notify(browser, live_server, make_user, tmp_path, artifacts_dir):
