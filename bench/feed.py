@@ -120,9 +120,12 @@ def bulk(conn, table: str, columns: dict) -> int:
     """executemany of plain values (numpy arrays, lists), CHUNK rows at a time."""
     compiled = Base.metadata.tables[table].insert().compile(dialect=conn.dialect, column_keys=list(columns))
     sql = str(compiled)  # INSERT INTO table (...) VALUES (?, ...), in compiled.positiontup order
-    values = [columns[name] for name in compiled.positiontup]
+    total = len(next(iter(columns.values()))) if columns else 0
+    # Columns not given but with a scalar default (added to the model later) take that default.
+    defaults = {c.key: [c.default.arg] * total for c in Base.metadata.tables[table].columns
+                if c.key not in columns and c.default is not None and c.default.is_scalar}
+    values = [columns[name] if name in columns else defaults[name] for name in compiled.positiontup]
     values = [c.tolist() if isinstance(c, np.ndarray) else list(c) for c in values]
-    total = len(values[0]) if values else 0
     for start in range(0, total, CHUNK):
         conn.exec_driver_sql(sql, list(zip(*(v[start:start + CHUNK] for v in values), strict=True)))
     return total

@@ -15,16 +15,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
-from sqlalchemy import and_, delete, func, or_, select, union_all
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import and_, delete, func, literal, or_, select, union_all
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from app.accounts.models import User
+from app.cache import cache
 from app.db import utcnow, write_transaction
 from app.errors import Invalid
-from app.feed import ranking
+from app.feed import cards, ranking
 from app.feed.models import FeedSnapshot
 from app.notes.models import Note
 from app.notes.service import published_notes, visible_notes
@@ -99,22 +100,130 @@ def commerce_flags(session: Session, notes) -> tuple[set[int], set[int]]:
 
 
 def get_feed(session: Session, kind: str, viewer: User | None, cursor: str | None = None, limit: int = 20) -> Page:
-    """A page of Home ("following") or Discover, ranked, each item with its score and reasons."""
+    """A page of Home ("following") or Discover, ranked, each item with its score and reasons.
+
+    The page's viewer-independent cards come from the cache (``cards``); each request then reads,
+    in one query, which of its notes this viewer may still see and their counts (so a note hidden
+    or deleted a second ago is gone, and an edited one is re-read), plus the viewer's own likes and
+    collects."""
     if kind == "following" and (viewer is None or not viewer.is_authenticated):
         kind = "discover"
-    snapshot, offset = _snapshot_for(session, kind, viewer, cursor)
-    entries = json.loads(snapshot.items)
+    snapshot_id, created_at, offset, entries = _snapshot_for(session, kind, viewer, cursor)
+    # Who the snapshot is for and when it was made are in the key, not only its id: a deleted
+    # snapshot's id can be reused (SQLite), and a reader's Home must never be another's.
+    owner = viewer.id if kind == "following" else 0
+    position = f"{kind}:{owner}:{snapshot_id}:{created_at.timestamp():.6f}:{offset}:{limit}"
+    store, ttl = cache(), page_cache_seconds()
+    key = f"feed:page:{position}"
+    page = store.get(key)
+    if page is None:
+        page = _page_data(session, kind, viewer, snapshot_id, entries, offset, limit)
+        store.set(key, page, ttl)
+    fresh = _fresh(session, viewer, [card["id"] for card in page["cards"]])
+    if any(card["id"] in fresh and fresh[card["id"]][0] != card["updated_at"] for card in page["cards"]):
+        page = _page_data(session, kind, viewer, snapshot_id, None, offset, limit)  # edited since cached
+        store.set(key, page, ttl)
+    shown = [card for card in page["cards"] if card["id"] in fresh]
+    ids = [card["id"] for card in shown]
+    liked, collected = _viewer_state(session, viewer, ids)
+    by_followees = _followees_liked_cached(session, viewer, position, ids)
+    now = utcnow()
+    items = []
+    for data in shown:
+        _updated, likes, collects, comments = fresh[data["id"]]
+        note = cards.note(data, likes, collects, comments)
+        candidate = ranking.Candidate(
+            note_id=note.id, author_id=note.author_id,
+            age_hours=(now - (note.published_at or now)).total_seconds() / 3600,
+            affinity=1.0 if data["affinity"] else 0.0, **data["signals"])
+        reasons = ranking.reasons(candidate, explored=data["explored"], following=kind == "following",
+                                  followees_liked=by_followees.get(note.id, 0))
+        items.append(FeedItem(note, note.id in liked, note.id in collected, data["sponsored"], data["verified"],
+                              score=data["score"], why=reasons))
+    return Page(items, encode_cursor(snapshot_id, offset + limit) if page["more"] else None)
+
+
+def page_cache_seconds() -> float:
+    """How long a ranked page's cards are cached. Visibility and counts are read per request, so
+    this bounds only how long an author's new name or avatar takes to show on cached cards."""
+    return float(current_app.config.get("FEED_PAGE_CACHE_SECONDS", 60))
+
+
+def _page_data(session: Session, kind: str, viewer: User | None, snapshot_id: int, entries: list | None,
+               offset: int, limit: int) -> dict:
+    """The cacheable part of one page: cards for the snapshot's window, hidden notes included (each
+    request filters by what its viewer may see)."""
+    if entries is None:
+        items = session.scalar(select(FeedSnapshot.items).where(FeedSnapshot.id == snapshot_id))
+        if items is None:
+            raise _expired()
+        entries = json.loads(items)
     window = entries[offset:offset + limit]
-    notes = _visible_in_order(session, viewer, [entry[0] for entry in window])
-    items = feed_items(session, viewer, notes)
-    explained = explain(session, viewer, notes, following=kind == "following",
-                        explored={entry[0] for entry in window if entry[2]})
-    scores = {entry[0]: entry[1] for entry in window}
-    for item in items:
-        item.score = scores[item.note.id]
-        item.why = explained[item.note.id]
-    more = offset + limit < len(entries)
-    return Page(items, encode_cursor(snapshot.id, offset + limit) if more else None)
+    ids = [entry[0] for entry in window]
+    loaded = session.scalars(select(Note).where(Note.id.in_(ids), Note.is_draft.is_(False))
+                             .options(selectinload(Note.author), selectinload(Note.cover))) if ids else []
+    by_id = {n.id: n for n in loaded}
+    notes = [by_id[i] for i in ids if i in by_id]
+    sponsored, verified = commerce_flags(session, notes)
+    signals = _signals(session, notes)
+    # Home snapshots record whether the reader interacts with each author (fourth field).
+    affinity = {entry[0]: bool(entry[3]) for entry in window if len(entry) > 3}
+    if kind == "following" and len(affinity) < len(window) and notes:
+        scores = affinity_with(session, viewer, list({n.author_id for n in notes}))
+        affinity = {n.id: affinity.get(n.id, scores.get(n.author_id, 0) > 0) for n in notes}
+    placed = {entry[0]: entry for entry in window}
+    return {"more": offset + limit < len(entries), "cards": [
+        cards.card(n, score=placed[n.id][1], explored=bool(placed[n.id][2]), sponsored=n.id in sponsored,
+                   verified=n.id in verified, signals=signals[n.id], affinity=affinity.get(n.id, False))
+        for n in notes]}
+
+
+def _fresh(session: Session, viewer: User | None, note_ids: list[int]) -> dict[int, tuple]:
+    """Of these notes, those the viewer may see now: id -> (updated_at, likes, collects, comments)."""
+    if not note_ids:
+        return {}
+    rows = session.execute(published_notes(viewer).with_only_columns(
+        Note.id, Note.updated_at, Note.like_count, Note.collect_count, Note.comment_count)
+        .where(Note.id.in_(note_ids)))
+    return {row[0]: (cards.stamp(row[1]), row[2], row[3], row[4]) for row in rows}
+
+
+def _viewer_state(session: Session, viewer: User | None, note_ids: list[int]) -> tuple[set[int], set[int]]:
+    """Which of these notes the viewer liked and collected, in one query."""
+    if viewer is None or not viewer.is_authenticated or not note_ids:
+        return set(), set()
+    rows = session.execute(union_all(
+        select(literal(1).label("kind"), Like.note_id.label("note_id"))
+        .where(Like.user_id == viewer.id, Like.note_id.in_(note_ids)),
+        select(literal(2), Collect.note_id).where(Collect.user_id == viewer.id, Collect.note_id.in_(note_ids)))).all()
+    return {n for k, n in rows if k == 1}, {n for k, n in rows if k == 2}
+
+
+def _followees_liked_cached(session: Session, viewer: User | None, page_key: str, note_ids: list[int]) -> dict:
+    """followees_liked for one page, cached under the viewer's own id for as long as the page."""
+    if viewer is None or not viewer.is_authenticated or not note_ids:
+        return {}
+    store, key = cache(), f"feed:followees-liked:{viewer.id}:{page_key}"
+    counts = store.get(key)
+    if counts is None or not set(map(str, note_ids)) <= set(counts.get("asked", [])):
+        found = followees_liked(session, viewer, note_ids)
+        counts = {"asked": [str(i) for i in note_ids], "liked": {str(k): v for k, v in found.items()}}
+        store.set(key, counts, page_cache_seconds())
+    return {int(k): v for k, v in counts["liked"].items()}
+
+
+def followees_liked(session: Session, viewer: User, note_ids: list[int]) -> dict[int, int]:
+    """How many people the viewer follows liked each note. From the viewer's follows into the likes
+    primary key (user, note): a note liked by thousands costs no more than one liked by few."""
+    return dict(session.execute(
+        select(Like.note_id, func.count()).select_from(Follow)
+        .join(Like, Like.user_id == Follow.followee_id)
+        .where(Follow.follower_id == viewer.id, Like.note_id.in_(note_ids))
+        .group_by(Like.note_id)).all())
+
+
+def _expired() -> Invalid:
+    return Invalid(_l("This feed has been refreshed since; reload it to see what is new."), code="invalid_cursor")
 
 
 REASONS = {
@@ -134,10 +243,24 @@ REASONS = {
 }
 
 
+NAMED_REASONS = {"affinity", "following"}
+_reason_texts: dict[tuple, str] = {}  # (locale, code, figure, name) -> text: a page asks for the same few
+
+
 def why(item: FeedItem) -> list[dict]:
     """The item's reasons as the API, the card menu and the note page show them: [{"code", "text"}]."""
     name = item.note.author.display_name
-    return [{"code": code, "text": str(REASONS[code](figure, name))} for code, figure in item.why]
+    locale = str(get_locale())
+    out = []
+    for code, figure in item.why:
+        key = (locale, code, figure, name if code in NAMED_REASONS else None)
+        text = _reason_texts.get(key)
+        if text is None:
+            if len(_reason_texts) > 10_000:
+                _reason_texts.clear()
+            text = _reason_texts[key] = str(REASONS[code](figure, name))
+        out.append({"code": code, "text": text})
+    return out
 
 
 def note_reasons(session: Session, viewer: User | None, note: Note, following: bool) -> list[dict]:
@@ -159,24 +282,28 @@ def settings() -> dict:
             "max_age": timedelta(days=config["FEED_MAX_AGE_DAYS"])}
 
 
-def _snapshot_for(session: Session, kind: str, viewer: User | None, cursor: str | None) -> tuple[FeedSnapshot, int]:
+def _snapshot_for(session: Session, kind: str, viewer: User | None,
+                  cursor: str | None) -> tuple[int, datetime, int, list | None]:
+    """(snapshot id, its creation time, offset, its entries when just built). The snapshot's items
+    are not read here: a cached page does not need them."""
     viewer_id = viewer.id if kind == "following" else None
     after = decode_cursor(cursor, (int, int))
     if after:
-        snapshot = session.get(FeedSnapshot, after[0])
-        if snapshot is None or snapshot.kind != kind or snapshot.viewer_id != viewer_id:
-            raise Invalid(_l("This feed has been refreshed since; reload it to see what is new."),
-                          code="invalid_cursor")
-        return snapshot, after[1]
+        row = session.execute(select(FeedSnapshot.kind, FeedSnapshot.viewer_id, FeedSnapshot.created_at)
+                              .where(FeedSnapshot.id == after[0])).first()
+        if row is None or row.kind != kind or row.viewer_id != viewer_id or after[1] < 0:
+            raise _expired()
+        return after[0], row.created_at, after[1], None
     # A recent snapshot serves page 1 again: Discover's is everyone's, Home's the reader's own
     # (dropped when they follow or unfollow someone, see forget_home).
     viewer_match = FeedSnapshot.viewer_id.is_(None) if viewer_id is None else FeedSnapshot.viewer_id == viewer_id
-    latest = session.scalars(select(FeedSnapshot).where(
+    latest = session.execute(select(FeedSnapshot.id, FeedSnapshot.created_at).where(
         FeedSnapshot.kind == kind, viewer_match,
         FeedSnapshot.created_at > utcnow() - settings()["fresh_for"]).order_by(FeedSnapshot.id.desc()).limit(1)).first()
     if latest is not None:
-        return latest, 0
-    return build_snapshot(session, kind, viewer if kind == "following" else None), 0
+        return latest.id, latest.created_at, 0, None
+    snapshot = build_snapshot(session, kind, viewer if kind == "following" else None)
+    return snapshot.id, snapshot.created_at, 0, json.loads(snapshot.items)
 
 
 def build_snapshot(session: Session, kind: str, viewer: User | None) -> FeedSnapshot:
@@ -184,7 +311,11 @@ def build_snapshot(session: Session, kind: str, viewer: User | None) -> FeedSnap
     config = settings()
     candidates = _candidates(session, kind, viewer, config)
     ranked = ranking.rank(candidates, config["weights"], explore=kind == "discover", limit=config["length"])
-    items = [[r.candidate.note_id, round(r.score, 4), 1 if r.explored else 0] for r in ranked]
+    if kind == "following":  # Home also records the reader's affinity with each author, for the reasons
+        items = [[r.candidate.note_id, round(r.score, 4), 1 if r.explored else 0, 1 if r.candidate.affinity > 0 else 0]
+                 for r in ranked]
+    else:
+        items = [[r.candidate.note_id, round(r.score, 4), 1 if r.explored else 0] for r in ranked]
     snapshot = FeedSnapshot(kind=kind, viewer_id=viewer.id if viewer else None,
                             items=json.dumps(items, separators=(",", ":")))
     # BEGIN IMMEDIATE, not an upgrade of the read transaction above: on SQLite that upgrade fails
@@ -206,35 +337,67 @@ def prune_snapshots(session: Session) -> int:
     return gone
 
 
+# Home considers the newest notes of each person followed, not the newest notes overall: one
+# prolific author cannot crowd the others out of the candidates, and the query reads a bounded
+# number of index entries per followee. Readers following few people get more per person, so
+# their Home stays as long as before.
+HOME_PER_AUTHOR = 10
+HOME_MIN_CANDIDATES = 200
+
+
 def _candidates(session: Session, kind: str, viewer: User | None, config: dict) -> list[ranking.Candidate]:
-    query = (select(Note.id, Note.author_id, Note.published_at, NoteScore.engagement, NoteScore.trusted_likers,
-                    NoteScore.verified_likers, NoteScore.author_bought, UserTrust.score, UserTrust.lockstep,
-                    User.created_at)
-             .join(User, User.id == Note.author_id)
-             .outerjoin(NoteScore, NoteScore.note_id == Note.id)
-             .outerjoin(UserTrust, UserTrust.user_id == Note.author_id)
-             # visible_notes(None) through the join: its "author_id IN (non-suspended users)" leads
-             # SQLite to read every note by author and sort them all instead of walking ix_notes_feed.
-             .where(Note.is_draft.is_(False), Note.hidden_at.is_(None), User.suspended_at.is_(None)))
+    columns = (Note.id, Note.author_id, Note.published_at, NoteScore.engagement, NoteScore.trusted_likers,
+               NoteScore.verified_likers, NoteScore.author_bought, UserTrust.score, UserTrust.lockstep,
+               User.created_at)
+
+    def joined(query):
+        return (query.join(User, User.id == Note.author_id)
+                .outerjoin(NoteScore, NoteScore.note_id == Note.id)
+                .outerjoin(UserTrust, UserTrust.user_id == Note.author_id)
+                # visible_notes(None) through the join: its "author_id IN (non-suspended users)" leads
+                # SQLite to read every note by author and sort them all instead of walking ix_notes_feed.
+                .where(Note.is_draft.is_(False), Note.hidden_at.is_(None), User.suspended_at.is_(None)))
+
+    now = utcnow()
+    since = now - config["max_age"]
+    query = joined(select(*columns).select_from(Note))
     affinity: dict[int, float] = {}
+    rows = []
     if kind == "following":
         followed = select(Follow.followee_id).where(Follow.follower_id == viewer.id)
         query = query.where(Note.author_id.in_(followed))
         affinity = affinity_with(session, viewer, followed)
-    now = utcnow()
-    newest = query.order_by(Note.published_at.desc(), Note.id.desc()).limit(config["candidates"])
-    # Within the recent window the (author, published_at) index stops the scan early; a quiet
-    # community with fewer candidates than that in the window tops up with older notes.
-    since = now - config["max_age"]
-    rows = session.execute(newest.where(Note.published_at >= since)).all()
-    if len(rows) < config["candidates"]:
-        rows += session.execute(newest.where(Note.published_at < since).limit(config["candidates"] - len(rows))).all()
+        minimum = min(int(current_app.config.get("FEED_HOME_MIN_CANDIDATES", HOME_MIN_CANDIDATES)),
+                      config["candidates"])
+        per_author = max(int(current_app.config.get("FEED_HOME_PER_AUTHOR", HOME_PER_AUTHOR)),
+                         -(-minimum // _followee_count(session, viewer)))
+        newest = aliased(Note)
+        of_each = (select(newest.id).where(newest.author_id == Follow.followee_id, newest.published_at >= since)
+                   .order_by(newest.published_at.desc(), newest.id.desc()).limit(per_author).correlate(Follow))
+        per_followee = joined(select(*columns).select_from(Follow).join(Note, Note.id.in_(of_each))
+                              .where(Follow.follower_id == viewer.id))
+        rows = session.execute(per_followee.order_by(Note.published_at.desc(), Note.id.desc())
+                               .limit(config["candidates"])).all()
+        wanted = minimum
+    else:
+        newest_first = query.order_by(Note.published_at.desc(), Note.id.desc()).limit(config["candidates"])
+        # Within the recent window the (published_at, id) index stops the scan early.
+        rows = session.execute(newest_first.where(Note.published_at >= since)).all()
+        wanted = config["candidates"]
+    if len(rows) < wanted:
+        # A quiet community (or a reader whose people post little) tops up with older notes.
+        older = query.where(Note.published_at < since).order_by(Note.published_at.desc(), Note.id.desc())
+        rows += session.execute(older.limit(wanted - len(rows))).all()
     return [ranking.Candidate(
         note_id=note_id, author_id=author_id, age_hours=(now - published).total_seconds() / 3600,
         engagement=engagement or 0.0, trusted_likers=trusted or 0, verified_likers=verified or 0,
         author_bought=bool(bought), author_trust=trust or 0.0, author_flagged=bool(flagged),
-        new_creator=now - joined < config["new_creator"], affinity=affinity.get(author_id, 0.0))
-        for note_id, author_id, published, engagement, trusted, verified, bought, trust, flagged, joined in rows]
+        new_creator=now - joined_at < config["new_creator"], affinity=affinity.get(author_id, 0.0))
+        for note_id, author_id, published, engagement, trusted, verified, bought, trust, flagged, joined_at in rows]
+
+
+def _followee_count(session: Session, viewer: User) -> int:
+    return session.scalar(select(func.count()).select_from(Follow).where(Follow.follower_id == viewer.id)) or 1
 
 
 def affinity_with(session: Session, viewer: User, authors) -> dict[int, float]:
@@ -250,19 +413,9 @@ def affinity_with(session: Session, viewer: User, authors) -> dict[int, float]:
         .where(Note.author_id.in_(authors)).group_by(Note.author_id)).all())
 
 
-def _visible_in_order(session: Session, viewer: User | None, note_ids: list[int]) -> list[Note]:
-    """The notes the viewer may still see, in the given order (hidden or deleted since drop out)."""
-    if not note_ids:
-        return []
-    notes = session.scalars(published_notes(viewer).where(Note.id.in_(note_ids))
-                            .options(selectinload(Note.author), selectinload(Note.cover)))
-    by_id = {n.id: n for n in notes}
-    return [by_id[i] for i in note_ids if i in by_id]
-
-
-def explain(session: Session, viewer: User | None, notes: list[Note], following: bool = False,
-            explored: set[int] = frozenset()) -> dict[int, list[tuple[str, int]]]:
-    """Why each note is shown to this viewer, from the same terms the ranking used."""
+def _signals(session: Session, notes) -> dict[int, dict]:
+    """The viewer-independent ranking signals of each note (note scores, the author's trust), as
+    keyword arguments of ranking.Candidate."""
     if not notes:
         return {}
     ids = [n.id for n in notes]
@@ -271,27 +424,38 @@ def explain(session: Session, viewer: User | None, notes: list[Note], following:
                NoteScore.verified_likers).where(NoteScore.note_id.in_(ids)))}
     trust = dict(session.execute(select(UserTrust.user_id, UserTrust.score)
                                  .where(UserTrust.user_id.in_({n.author_id for n in notes}))).all())
-    followees_liked: dict[int, int] = {}
+    out = {}
+    for note in notes:
+        score = scores.get(note.id)
+        out[note.id] = {"engagement": score.engagement if score else 0.0,
+                        "author_trust": trust.get(note.author_id, 0.0),
+                        "author_bought": bool(score and score.author_bought),
+                        "trusted_likers": score.trusted_likers if score else 0,
+                        "verified_likers": score.verified_likers if score else 0}
+    return out
+
+
+def explain(session: Session, viewer: User | None, notes: list[Note], following: bool = False,
+            explored: set[int] = frozenset()) -> dict[int, list[tuple[str, int]]]:
+    """Why each note is shown to this viewer, from the same terms the ranking used."""
+    if not notes:
+        return {}
+    signals = _signals(session, notes)
+    liked_by_followees: dict[int, int] = {}
     affinity: dict[int, float] = {}
     if viewer is not None and viewer.is_authenticated:
-        followed = select(Follow.followee_id).where(Follow.follower_id == viewer.id)
-        followees_liked = dict(session.execute(
-            select(Like.note_id, func.count()).where(Like.note_id.in_(ids), Like.user_id.in_(followed))
-            .group_by(Like.note_id)).all())
+        liked_by_followees = followees_liked(session, viewer, [n.id for n in notes])
         if following:
             affinity = affinity_with(session, viewer, [n.author_id for n in notes])
     now = utcnow()
     out = {}
     for note in notes:
-        score = scores.get(note.id)
         candidate = ranking.Candidate(
             note_id=note.id, author_id=note.author_id,
             age_hours=(now - (note.published_at or now)).total_seconds() / 3600,
-            engagement=score.engagement if score else 0.0, author_trust=trust.get(note.author_id, 0.0),
-            author_bought=bool(score and score.author_bought), trusted_likers=score.trusted_likers if score else 0,
-            verified_likers=score.verified_likers if score else 0, affinity=affinity.get(note.author_id, 0.0))
+            affinity=affinity.get(note.author_id, 0.0), **signals[note.id])
         out[note.id] = ranking.reasons(candidate, explored=note.id in explored,
-                                       followees_liked=followees_liked.get(note.id, 0), following=following)
+                                       followees_liked=liked_by_followees.get(note.id, 0), following=following)
     return out
 
 

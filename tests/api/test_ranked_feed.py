@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.db import db
-from tests.conftest import image_bytes
+from tests.conftest import image_bytes, require
 
 NOW = datetime.now(UTC)
 HONEST = [f"honest{i}" for i in range(10)]
@@ -220,6 +220,7 @@ def test_trust_cli_recompute_and_show(runner, world, app):
 
 
 def test_background_recompute_after_enough_new_evidence(app, client, world, make_user, auth, monkeypatch):
+    from app.jobs import wait_idle
     from app.trust import Scheduler, service
     from app.trust.models import TrustState
 
@@ -234,7 +235,7 @@ def test_background_recompute_after_enough_new_evidence(app, client, world, make
     auth.login("fan")
     client.post("/u/writer/follow")
     scheduler.poke()
-    scheduler.thread.join(30)
+    assert wait_idle(app, 30)  # the recompute job runs on the in-process fallback (no Redis in tests)
     with app.app_context():
         state = db.session.get(TrustState, 1)
         assert state.computed_at > before and state.running_since is None
@@ -297,3 +298,89 @@ def test_old_notes_still_fill_a_quiet_community(app, client, world):
             note.published_at = NOW - timedelta(days=60)
         db.session.commit()
     assert len(feed(client, kind="discover")["items"]) == 5
+
+
+# ---- the page cache (app/cache.py): cached cards, per-request visibility and viewer state ----
+
+def _cached_pages(app) -> int:
+    from app.cache import cache
+
+    with app.app_context():
+        store = cache()
+        return sum(key.startswith("feed:page:") for key in store._entries)
+
+
+@pytest.fixture
+def empty_cache(app):
+    """The app (and its in-process cache) lives for the whole session: start from an empty one."""
+    from app.cache import cache
+
+    with app.app_context():
+        cache().clear()
+
+
+@pytest.mark.parametrize("redis", [False, True])
+def test_a_cached_page_drops_a_note_a_moderator_hides_or_its_author_deletes(app, client, world, make_user,
+                                                                           monkeypatch, redis, empty_cache):
+    from app.accounts.models import User
+    from app.moderation import service as moderation
+    from app.notes.models import Note
+
+    if redis:
+        from tests.unit.test_cache import REDIS_URL, redis_up
+
+        require(redis_up(), "Redis at 127.0.0.1:6379 is not running")
+        monkeypatch.setitem(app.config, "REDIS_URL", REDIS_URL)
+    monkeypatch.setitem(app.config, "FEED_SNAPSHOT_SECONDS", 60)  # page 1 keeps its snapshot, so its cache
+    make_user("moderator")
+    before = [item["title"] for item in feed(client, kind="discover", limit=10)["items"]]
+    assert redis or _cached_pages(app) == 1
+    assert "週末野餐" in before and "面霜太神了0" in before
+    with app.app_context():
+        admin = db.session.scalar(select(User).where(User.username == "moderator"))
+        admin.is_admin = True
+        db.session.commit()
+        victim = db.session.scalar(select(Note).where(Note.title == "週末野餐"))
+        moderation.hide(db.session, admin, "note", victim.id, "test")
+        shill = db.session.scalar(select(Note.id).where(Note.title == "面霜太神了0"))
+    author = {"Authorization": f"Bearer {_token_for(client, 'ring0')}"}
+    deleted = client.delete(f"/api/v1/notes/{shill}", headers=author)
+    assert deleted.status_code == 204
+    after = feed(client, kind="discover", limit=10)
+    assert [t for t in before if t not in ("週末野餐", "面霜太神了0")] == [i["title"] for i in after["items"]]
+    assert redis or _cached_pages(app) == 1  # the same cached page, filtered
+    # The author still sees their own hidden note, with the same cached cards.
+    own = feed(client, _token_for(client, HONEST[1]), kind="discover", limit=10)
+    assert "週末野餐" in [item["title"] for item in own["items"]]
+
+
+def test_two_viewers_never_see_each_others_likes_on_a_cached_page(app, client, world, monkeypatch, empty_cache):
+    monkeypatch.setitem(app.config, "FEED_SNAPSHOT_SECONDS", 60)
+    fan, other = _token_for(client, "honest0"), _token_for(client, "honest5")
+    target = feed(client, kind="discover", limit=10)["items"][1]
+    response = client.post(f"/api/v1/notes/{target['id']}/like", headers={"Authorization": f"Bearer {fan}"})
+    assert response.status_code in (200, 201), response.get_json()
+
+    def state(token=None):
+        item = next(i for i in feed(client, token, kind="discover", limit=10)["items"] if i["id"] == target["id"])
+        return item["liked"], item["like_count"]
+
+    likes = target["like_count"] + 1
+    assert state(fan) == (True, likes)
+    assert state(other) == (False, likes)  # same snapshot and cached page, the other reader's own state
+    assert state() == (False, likes)
+    assert state(fan) == (True, likes)
+    assert _cached_pages(app) == 1
+
+
+def test_an_edited_title_replaces_the_cached_card(app, client, world, monkeypatch):
+    from app.db import utcnow
+    from app.notes.models import Note
+
+    monkeypatch.setitem(app.config, "FEED_SNAPSHOT_SECONDS", 60)
+    assert "週末野餐" in [item["title"] for item in feed(client, kind="discover", limit=10)["items"]]
+    with app.app_context():
+        note = db.session.scalar(select(Note).where(Note.title == "週末野餐"))
+        note.title, note.updated_at = "週末野餐（更新）", utcnow()
+        db.session.commit()
+    assert "週末野餐（更新）" in [item["title"] for item in feed(client, kind="discover", limit=10)["items"]]
