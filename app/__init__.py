@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from app.errors import register_errorhandlers
-from app.extensions import babel, csrf, limiter, login_manager
+from app.extensions import babel, csrf, init_limiter, login_manager
 
 
 def create_app(config=None) -> Flask:
@@ -25,21 +25,23 @@ def load_config(app: Flask, config) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from app import i18n, search, security, templating, trust
+    from app import i18n, jobs, ops, search, security, templating, trust
     from app.accounts import auth
     from app.db import db
     from app.params import IdConverter
 
     app.url_map.converters["int"] = IdConverter  # before any route is registered
+    ops.init_app(app)  # first: request ids before other hooks, the request log after them
     db.init_app(app)
     csrf.init_app(app)
-    limiter.init_app(app)
+    init_limiter(app)
     i18n.init_app(app)
     auth.init_app(app)
     security.init_app(app)
     templating.init_app(app)
     search.init_app(app)
     trust.init_app(app)
+    jobs.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -51,16 +53,22 @@ def register_blueprints(app: Flask) -> None:
     from app.media.views import bp as media_bp
     from app.moderation.views import bp as moderation_bp
     from app.notes.views import bp as notes_bp
+    from app.ops.views import bp as ops_bp
     from app.orders.views import bp as orders_bp
     from app.search.views import bp as search_bp
+    from app.sharing.dashboard_views import bp as dashboard_bp
+    from app.sharing.views import bp as sharing_bp
     from app.social.views import bp as social_bp
 
     blueprints = (feed_bp, accounts_bp, notes_bp, social_bp, moderation_bp, i18n_bp, media_bp, catalog_bp,
-                  orders_bp, search_bp, api_bp)
+                  orders_bp, search_bp, sharing_bp, dashboard_bp, api_bp, ops_bp)
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     # The API authenticates with bearer tokens only, never the session cookie, so CSRF cannot apply.
     csrf.exempt(api_bp)
+    from app.extensions import limiter
+
+    limiter.exempt(ops_bp)  # probes are never rate-limited
 
 
 def register_commands(app: Flask) -> None:

@@ -1,4 +1,4 @@
-"""Command groups, registered from the factory: db, data, users, demo, orders, search, trust, feed."""
+"""Command groups, registered from the factory: db, data, users, demo, orders, search, trust, feed, jobs."""
 
 from __future__ import annotations
 
@@ -181,9 +181,12 @@ def demo_load(seed: int, if_empty: bool, small: bool):
 
 def register(app: Flask) -> None:
     from app.feed.cli import feed_group
+    from app.jobs.cli import jobs_group
     from app.orders.cli import orders_group
     from app.search.cli import search_group
+    from app.sharing.cli import sharing_group
     from app.trust.cli import trust_group
 
-    for group in (db_group, data_group, users_group, demo_group, orders_group, search_group, trust_group, feed_group):
+    for group in (db_group, data_group, users_group, demo_group, orders_group, search_group, trust_group, feed_group,
+                  jobs_group, sharing_group):
         app.cli.add_command(group)

@@ -16,6 +16,7 @@ import app.models  # noqa: F401  (every table on the metadata)
 from app import create_app
 from app.db import Base, db
 from app.extensions import limiter
+from app.jobs import wait_idle
 from app.search.index import close_searchers
 from config import TestingConfig
 
@@ -54,6 +55,7 @@ def app(tmp_path_factory):
 
 
 def _clean(app) -> None:
+    assert wait_idle(app, 30), "a background job of this test is still running"  # none may leak into the next
     with app.app_context():
         engine = db.engine_for_app
         tables = list(reversed(Base.metadata.sorted_tables))

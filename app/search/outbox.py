@@ -115,6 +115,9 @@ def drain(session: Session, index: SearchIndex | None = None, *, wait: float = 0
         with index.exclusive(wait) as held:
             if not held:
                 return applied
+            # A read begun before the lock sees a snapshot from before another drainer's work
+            # (SQLite): start afresh, or rows already applied would be applied again, older.
+            session.rollback()
             if index.stale():  # written by an older version: rebuilt, which covers every queued row
                 log.warning("the search index was written by another version of its schemas; rebuilding it")
                 _rebuild(session, index)

@@ -3,58 +3,40 @@ to rank with (``service``), and kept fresh in the background after writes."""
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
-from datetime import timedelta
 
 from flask import Flask, Response, request
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-log = logging.getLogger(__name__)
+RECOMPUTE_JOB = "trust.recompute"  # app/jobs/tasks.py: staleness check, lease, recompute
 
 
 class Scheduler:
-    """Checks, at most every TRUST_CHECK_SECONDS per process and only after write requests,
-    whether trust is stale; if so, recomputes in a background thread. The lease in trust_state
-    keeps it to one recompute at a time across processes."""
+    """After write requests, at most every TRUST_CHECK_SECONDS per process, queues the
+    ``trust.recompute`` job, which recomputes only when trust is stale; the lease in trust_state
+    keeps it to one recompute at a time across processes, the job's dedupe key to one waiting."""
 
     def __init__(self, app: Flask):
         self.app = app
         self.next_check = 0.0
         self.lock = threading.Lock()
-        self.thread: threading.Thread | None = None
 
     def poke(self) -> None:
+        from flask import has_app_context
+
+        from app.jobs import enqueue
+
         now = time.monotonic()
         with self.lock:
-            if now < self.next_check or (self.thread and self.thread.is_alive()):
+            if now < self.next_check:
                 return
             self.next_check = now + self.app.config["TRUST_CHECK_SECONDS"]
-            self.thread = threading.Thread(target=self.run, name="trust-recompute", daemon=True)
-            self.thread.start()
-
-    def run(self) -> None:
-        from app.db import db
-        from app.feed.service import prune_snapshots
-        from app.trust import service
-
-        config = self.app.config
-        with self.app.app_context(), db.new_session() as session:
-            try:
-                if not service.is_stale(session, timedelta(seconds=config["TRUST_RECOMPUTE_SECONDS"]),
-                                        config["TRUST_RECOMPUTE_EVIDENCE"]):
-                    return
-                if not service.claim(session):
-                    return
-                try:
-                    stats = service.recompute(session)
-                finally:
-                    service.release(session)
-                prune_snapshots(session)
-                log.info("trust recomputed: %d users, %d edges, %.2f s", stats.users, stats.edges, stats.seconds)
-            except Exception:
-                log.exception("background trust recompute failed")
+        if has_app_context():
+            enqueue(RECOMPUTE_JOB, dedupe_key=RECOMPUTE_JOB)
+        else:
+            with self.app.app_context():
+                enqueue(RECOMPUTE_JOB, dedupe_key=RECOMPUTE_JOB)
 
 
 def init_app(app: Flask) -> None:
