@@ -44,10 +44,19 @@ def register() -> Response | str:
             show_errors(form, error)
             status = error.status
         else:
+            _record_referral(user)
             login_user(user, remember=True)
             flash(_("Welcome to Zhongcao, %(name)s!", name=user.display_name), "success")
             return redirect(safe_next(form.next.data))
     return render_template("accounts/register.html", form=form), status
+
+
+def _record_referral(user) -> None:
+    """A new account that arrived through someone's share link becomes their referral."""
+    from app.sharing.service import record_signup
+    from app.sharing.views import current_touch
+
+    record_signup(db.session, user, current_touch())
 
 
 @bp.route("/login", methods=["GET", "POST"])

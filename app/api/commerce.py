@@ -16,6 +16,7 @@ from app.feed.service import clamp_limit
 from app.orders import service as orders
 from app.orders import states
 from app.params import cursor_arg
+from app.sharing import service as sharing
 
 
 def _limit(default: int = 20) -> int:
@@ -40,7 +41,10 @@ def get_product(product_id: int):
     return jsonify(out.product(product, sales))
 
 
-_PRODUCT_FIELDS = ("name", "description", "price_cents", "currency", "stock", "commission_bps")
+_PRODUCT_FIELDS = ("name", "description", "price_cents", "currency", "stock", "commission_bps",
+                   "group_price_cents", "group_size")
+_NUMBERS = ("price_cents", "stock", "commission_bps", "group_price_cents", "group_size")
+_GROUP_FIELDS = ("group_price_cents", "group_size")  # both null (or, in a form, empty): no group offer
 
 
 def _product_input() -> tuple[dict, list]:
@@ -50,7 +54,9 @@ def _product_input() -> tuple[dict, list]:
         for name in _PRODUCT_FIELDS + ("is_listed",):
             if name in request.form:
                 value = request.form[name]
-                if name in ("price_cents", "stock", "commission_bps"):
+                if name in _GROUP_FIELDS and not value.strip():
+                    value = None
+                elif name in _NUMBERS:
                     value = int(value) if value.strip().lstrip("-").isdigit() and len(value) < 19 else value
                 if name == "is_listed":
                     value = value.lower() in ("1", "true", "yes", "on")
@@ -85,10 +91,14 @@ def update_product(product_id: int):
 
 # ---- orders ----
 
-def _order_json(order, status: int = 200):
+def order_dict(order) -> dict:
     actions = states.allowed_actions(order.status, orders.role_of(db.session, api_user(), order),
                                      refund_requested=order.refund_requested_at is not None)
-    return jsonify(out.order(order, actions)), status
+    return out.order(order, actions, sharing.order_referrals(db.session, [order])[order.id])
+
+
+def _order_json(order, status: int = 200):
+    return jsonify(order_dict(order)), status
 
 
 @bp.get("/orders")
@@ -96,21 +106,53 @@ def _order_json(order, status: int = 200):
 def list_orders():
     page = orders.list_orders(db.session, api_user(), role=request.args.get("role", "buyer"),
                               status=request.args.get("status") or None, cursor=cursor_arg(), limit=_limit())
-    return jsonify(out.page([out.order(o) for o in page.items], page.next_cursor))
+    referrals = sharing.order_referrals(db.session, page.items)
+    return jsonify(out.page([out.order(o, referral=referrals[o.id]) for o in page.items], page.next_cursor))
+
+
+def _flag(body: dict, name: str) -> bool:
+    value = body.get(name, False)
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise Invalid(_l("%(name)s is true or false.", name=name), fields={name: _l("true or false")})
+    return value
+
+
+def order_extras(body: dict, *, group_id=None, start_group: bool = False) -> orders.Extras:
+    """The sharing fields of an order request: ``share_code``, ``use_credit``, ``voucher``, and
+    ``group`` (join) or ``start_group``."""
+    code = body.get("share_code")
+    if code is not None and not isinstance(code, str):
+        raise Invalid(_l("Unknown share code."), fields={"share_code": _l("Unknown.")})
+    start_group = start_group or _flag(body, "start_group")
+    group_id = group_id if group_id is not None else body.get("group")
+    if start_group and group_id is not None:
+        raise Invalid(_l("Start a group or join one, not both."), fields={"group": _l("Start or join, not both.")})
+    return orders.Extras(share_link=sharing.link_by_code(db.session, code, api_user()),
+                         use_credit=_flag(body, "use_credit"), voucher_id=body.get("voucher"),
+                         start_group=start_group, group_id=group_id)
+
+
+def place(body: dict, product_id, extras: orders.Extras):
+    """place_order with the request's Idempotency-Key; (order, created)."""
+    order, created = orders.place_order(
+        db.session, api_user(), product_id=product_id, quantity=body.get("quantity", 1),
+        note_id=body.get("note"), shipping=body.get("shipping"),
+        idempotency_key=request.headers.get("Idempotency-Key"), extras=extras,
+    )
+    return orders.get_order(db.session, order.id, api_user()), created
 
 
 @bp.post("/orders")
 @token_required
 def create_order():
-    """``{"product": id, "quantity": n, "note": id|null, "shipping": {...}?}``. Any price, total
-    or commission in the body is ignored: the server computes them."""
+    """``{"product": id, "quantity": n, "note": id|null, "shipping": {...}?, "share_code"?,
+    "use_credit"?, "voucher"?, "group"? | "start_group"?}``. Any price, total or commission in
+    the body is ignored: the server computes them."""
     body = json_body()
-    order, created = orders.place_order(
-        db.session, api_user(), product_id=body.get("product"), quantity=body.get("quantity", 1),
-        note_id=body.get("note"), shipping=body.get("shipping"),
-        idempotency_key=request.headers.get("Idempotency-Key"),
-    )
-    response, status = _order_json(orders.get_order(db.session, order.id, api_user()), 201)
+    order, created = place(body, body.get("product"), order_extras(body))
+    response, status = _order_json(order, 201)
     if not created:
         response.headers["Idempotent-Replayed"] = "true"
     return response, status

@@ -123,9 +123,9 @@ PATHS: dict = {
 
 
 def all_paths_and_schemas() -> tuple[dict, dict]:
-    from app.api import openapi_commerce, openapi_notes, openapi_search
+    from app.api import openapi_commerce, openapi_dashboard, openapi_notes, openapi_search, openapi_sharing
 
-    parts = (openapi_notes, openapi_commerce, openapi_search)
+    parts = (openapi_notes, openapi_commerce, openapi_search, openapi_sharing, openapi_dashboard)
     paths = {**PATHS, **{path: item for part in parts for path, item in part.PATHS.items()}}
     return paths, {**SCHEMAS, **{name: schema for part in parts for name, schema in part.SCHEMAS.items()}}
 

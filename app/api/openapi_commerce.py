@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app.api.openapi import operation, ref
 from app.api.openapi_notes import NULLABLE_STRING, PAGING, page_of, path_param, query
+from app.orders import ledger
 
 ID = {"type": "integer"}
 CENTS = {"type": "integer", "description": "integer cents (minor units)"}
@@ -26,6 +27,8 @@ SCHEMAS = {
             "sold_count": ID, "is_listed": {"type": "boolean"}, "seller": ref("Seller"),
             "images": {"type": "array", "items": ref("Image")}, "created_at": {"type": "string"},
             "sales_cents": {**CENTS, "description": "revenue of standing orders; shown to the seller only"},
+            "group_price_cents": {"type": ["integer", "null"], "description": "the price in a group buy, if offered"},
+            "group_size": {"type": ["integer", "null"], "description": "members a group needs to fill"},
         },
     },
     "ProductInput": {
@@ -34,9 +37,14 @@ SCHEMAS = {
                        "`is_listed` and `remove_images` (ids).",
         "properties": {
             "name": {"type": "string", "maxLength": 100}, "description": {"type": "string", "maxLength": 5000},
-            "price_cents": {**CENTS, "minimum": 1}, "currency": CURRENCY, "stock": {"type": "integer", "minimum": 0},
+            "price_cents": {**CENTS, "minimum": 1, "maximum": 10_000_000_00}, "currency": CURRENCY,
+            "stock": {"type": "integer", "minimum": 0, "maximum": 1_000_000},
             "commission_bps": {"type": "integer", "minimum": 0, "maximum": 5000},
             "is_listed": {"type": "boolean"}, "remove_images": {"type": "array", "items": ID},
+            "group_price_cents": {"type": ["integer", "null"], "minimum": 1,
+                                  "description": "a group buy's price, below price_cents; with group_size, or "
+                                                 "both null for no group offer"},
+            "group_size": {"type": ["integer", "null"], "minimum": 2},
         },
     },
     "OrderInput": {
@@ -48,6 +56,12 @@ SCHEMAS = {
             "product": ID, "quantity": {"type": "integer", "minimum": 1, "default": 1},
             "note": {"type": ["integer", "null"], "description": "the note the purchase came through"},
             "shipping": SHIPPING,
+            "share_code": {"type": ["string", "null"], "maxLength": 16,
+                           "description": "the share link the buyer came through (its sharer is the referrer)"},
+            "use_credit": {"type": "boolean", "default": False, "description": "pay what credit covers"},
+            "voucher": {"type": ["integer", "null"], "description": "one of the buyer's usable vouchers"},
+            "group": {"type": ["integer", "null"], "description": "join this group (quantity 1)"},
+            "start_group": {"type": "boolean", "default": False, "description": "start a group (quantity 1)"},
         },
     },
     "Order": {
@@ -70,14 +84,21 @@ SCHEMAS = {
                 "user": {"oneOf": [ref("UserSummary"), {"type": "null"}]}}}},
             "created_at": {"type": "string"}, "paid_at": NULLABLE_STRING, "shipped_at": NULLABLE_STRING,
             "completed_at": NULLABLE_STRING, "cancelled_at": NULLABLE_STRING, "refunded_at": NULLABLE_STRING,
+            "credit_cents": {**CENTS, "description": "paid from the buyer's credit"},
+            "discount_cents": {**CENTS, "description": "paid by a voucher"},
+            "amount_due_cents": {**CENTS, "description": "what the payment provider charges"},
+            "group": {"type": ["integer", "null"], "description": "the group buy this order has a seat in"},
+            "share_code": {**NULLABLE_STRING, "description": "the share link the buyer came through"},
+            "referrer": {"oneOf": [ref("UserSummary"), {"type": "null"}]},
+            "refund_window_closes_at": {**NULLABLE_STRING,
+                                        "description": "completed orders: a refund can be asked until then"},
         },
     },
     "LedgerEntry": {
         "type": "object", "required": ["id", "order", "kind", "amount_cents", "currency", "created_at"],
         "properties": {"id": ID, "order": ID, "product": {"type": "string"},
                        "kind": {"type": "string", "enum": [
-                           "buyer_payment", "seller_revenue", "creator_commission", "platform_fee", "buyer_refund",
-                           "seller_revenue_reversal", "creator_commission_reversal", "platform_fee_reversal"]},
+                           *ledger.PAYMENT_KINDS, *ledger.REFUND_KINDS.values(), *ledger.REWARD_KINDS]},
                        "amount_cents": {**CENTS, "description": "signed: + credits the caller, - debits"},
                        "currency": CURRENCY, "created_at": {"type": "string"}},
     },
@@ -86,6 +107,12 @@ SCHEMAS = {
         "properties": {"currency": CURRENCY, "earned_cents": CENTS, "pending_cents": CENTS,
                        "available_cents": CENTS, "spent_cents": CENTS},
     },
+}
+
+PAYMENT_START = {
+    "type": "object", "required": ["provider", "payment_ref", "pay_url"],
+    "description": "the answer to pay: where to complete the payment (all null when nothing was due)",
+    "properties": {"provider": NULLABLE_STRING, "payment_ref": NULLABLE_STRING, "pay_url": NULLABLE_STRING},
 }
 
 IDEMPOTENCY = {"name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string",
@@ -97,7 +124,8 @@ PATHS = {
                          parameters=[query("seller", {"type": "string"}, "a seller's username"),
                                      query("q", {"type": "string"}, "words in the name"), *PAGING]),
         "post": operation("Put a product up for sale (opens the caller's shop if needed)", ok=201,
-                          body=ref("ProductInput"), response=ref("Product"), auth=True, errors=(400, 413)),
+                          body={"allOf": [ref("ProductInput"), {"required": ["name", "price_cents", "stock"]}]},
+                          response=ref("Product"), auth=True, errors=(400, 413)),
     },
     "/api/v1/products/{product_id}": {
         "parameters": [path_param("product_id", ID)],
@@ -124,7 +152,8 @@ PATHS = {
         "post": operation(
             "Move an order: buyer cancel/confirm/request_refund ({reason}); seller cancel/ship ({tracking_number})"
             "/refund/decline_refund; pay answers {provider, payment_ref, pay_url}. Illegal moves are 409 "
-            "illegal_transition.", response=ref("Order"), auth=True, errors=(400, 404, 409),
+            "illegal_transition; a party acting out of role (the seller paying) is 403.",
+            response={"anyOf": [ref("Order"), PAYMENT_START]}, auth=True, errors=(400, 403, 404, 409),
             body={"type": "object", "properties": {"reason": {"type": "string"},
                                                    "tracking_number": {"type": "string"}}}),
     },
@@ -132,7 +161,7 @@ PATHS = {
         "parameters": [path_param("order_id", ID)],
         "post": operation("Sandbox bank: pay (or fail) a pending order through the signed webhook path",
                           body={"type": "object", "properties": {"succeed": {"type": "boolean", "default": True}}},
-                          response=ref("Order"), auth=True, errors=(400, 404, 409)),
+                          response=ref("Order"), auth=True, errors=(400, 403, 404, 409)),
     },
     "/api/v1/payments/webhook/{provider}": {
         "parameters": [path_param("provider", {"type": "string", "enum": ["sandbox"]})],

@@ -133,6 +133,8 @@ def product(p, sales_cents: int | None = None) -> dict:
         "commission_bps": p.commission_bps,
         "sold_count": p.sold_count,
         "is_listed": p.is_listed,
+        "group_price_cents": p.group_price_cents,
+        "group_size": p.group_size,
         "seller": seller(p.shop),
         "images": [image(i) for i in p.images],
         "created_at": iso(p.created_at),
@@ -142,7 +144,11 @@ def product(p, sales_cents: int | None = None) -> dict:
     return data
 
 
-def order(o, actions: list[str] | None = None) -> dict:
+def order(o, actions: list[str] | None = None, referral: tuple | None = None) -> dict:
+    """``referral``: (share code, referrer User) from sharing.service.order_referrals."""
+    from app.orders.service import refund_window_closes
+
+    share_code, referrer = referral or (None, None)
     return {
         "id": o.id,
         "status": o.status,
@@ -169,6 +175,14 @@ def order(o, actions: list[str] | None = None) -> dict:
         "completed_at": iso(o.completed_at),
         "cancelled_at": iso(o.cancelled_at),
         "refunded_at": iso(o.refunded_at),
+        # The sharing issue: credit and a voucher pay part of the total, the provider the rest.
+        "credit_cents": o.credit_cents,
+        "discount_cents": o.discount_cents,
+        "amount_due_cents": o.amount_due_cents,
+        "group": o.group_id,
+        "share_code": share_code,
+        "referrer": user_summary(referrer) if referrer else None,
+        "refund_window_closes_at": iso(refund_window_closes(o)),
     }
 
 
@@ -189,3 +203,67 @@ def order_ledger(o, entries) -> list[dict]:
         people[o.creator_id] = o.creator
     return [{"kind": e.kind, "amount_cents": e.amount_cents, "currency": e.currency,
              "user": user_summary(people[e.user_id]) if e.user_id in people else None} for e in entries]
+
+
+# ---- sharing ----
+
+def share_link(link, stats, url: str, poster_url: str) -> dict:
+    """stats: sharing.service.LinkStats."""
+    return {"code": link.code, "url": url, "poster_url": poster_url, "kind": link.target_kind, "id": link.target_id,
+            "visits": link.visit_count, "signups": stats.signups, "buyers": stats.buyers,
+            "created_at": iso(link.created_at)}
+
+
+def group_summary(g, needed: int) -> dict:
+    """A group as listed under its product: what a buyer needs to decide to join."""
+    return {
+        "id": g.id,
+        "product": g.product_id,
+        "leader": user_summary(g.leader),
+        "size": g.size,
+        "unit_price_cents": g.unit_price_cents,
+        "currency": g.currency,
+        "status": g.status,
+        "needed": needed,
+        "seats_left": g.size - g.seats_taken if g.status == "open" else 0,
+        "deadline": iso(g.deadline),
+        "created_at": iso(g.created_at),
+        "closed_at": iso(g.closed_at),
+    }
+
+
+PAID_SEAT = ("paid", "shipped", "completed", "refunded")  # a member who paid (refunded when a group expires)
+
+
+def group_detail(g, needed: int, members, my_order_id: int | None = None) -> dict:
+    """members: (User, order status) pairs in joining order (groups.list_members)."""
+    p = g.product
+    return {
+        **group_summary(g, needed),
+        "product": {"id": p.id, "name": p.name, "price_cents": p.price_cents, "currency": p.currency,
+                    "seller": seller(p.shop), "image": image(p.images[0], "thumb") if p.images else None},
+        "members": [{"username": u.username, "display_name": u.display_name, "paid": status in PAID_SEAT}
+                    for u, status in members],
+        "my_order": my_order_id,
+    }
+
+
+def referral(r) -> dict:
+    return {"user": user_summary(r.referred), "created_at": iso(r.created_at)}
+
+
+def reward(r) -> dict:
+    # The cause names the referred user's id; only its kind is shown.
+    return {"id": r.id, "kind": r.cause.split(":", 1)[0], "amount_cents": r.amount_cents, "currency": r.currency,
+            "created_at": iso(r.created_at)}
+
+
+def voucher(v, now) -> dict:
+    return {"id": v.id, "amount_cents": v.amount_cents, "min_spend_cents": v.min_spend_cents, "currency": v.currency,
+            "used": v.used_order_id is not None, "usable": v.used_order_id is None and v.expires_at > now,
+            "expires_at": iso(v.expires_at), "created_at": iso(v.created_at)}
+
+
+def referral_summary(s) -> dict:
+    return {"referrals": s.referrals, "customers": s.customers, "pending_cents": s.pending_cents,
+            "paid_cents": s.paid_cents, "credit_cents": s.credit_cents, "currency": s.currency}

@@ -27,5 +27,9 @@ class ProductForm(FlaskForm):
     stock = StringField(_l("Stock"), default="0", render_kw={"inputmode": "numeric", "pattern": "[0-9]*"})
     commission = StringField(_l("Creator commission (%)"), default="0",
                              render_kw={"inputmode": "decimal", "placeholder": "10"})
+    # Both empty: no group price. Text, for the same reason as stock.
+    group_price = StringField(_l("Group price"), render_kw={"inputmode": "decimal", "placeholder": "29.90"})
+    group_size = StringField(_l("Group size (people)"), render_kw={"inputmode": "numeric", "pattern": "[0-9]*",
+                                                                   "placeholder": "3"})
     images = MultipleFileField(_l("Photos"), render_kw={"accept": ACCEPT, "multiple": True})
     is_listed = BooleanField(_l("Listed for sale"), default=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, or_, select, true
 from sqlalchemy.orm import Session, aliased, selectinload
@@ -48,6 +49,13 @@ def _hundredths(value, field: str, example) -> int:
 def parse_price(value) -> int:
     """Cents from a typed price; validate_product checks the range."""
     return _hundredths(value, "price", _l("Enter a price such as 39.90."))
+
+
+def parse_group_price(value) -> int | None:
+    """Cents from a typed group price; empty means the product offers no group price."""
+    if value in (None, "") or (isinstance(value, str) and not value.strip()):
+        return None
+    return _hundredths(value, "group_price", _l("Enter a price such as 39.90."))
 
 
 def parse_percent(value) -> int:
@@ -168,14 +176,20 @@ class ProductInput:
     currency: str
     stock: int
     commission_bps: int
+    # Group buying (拼團): both set or both None.
+    group_price_cents: int | None = None
+    group_size: int | None = None
+
+
+GROUP_SIZE_MIN = 2
 
 
 def _is_int(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def validate_product(name, description, price_cents, currency, stock, commission_bps, *, image_count: int
-                     ) -> ProductInput:
+def validate_product(name, description, price_cents, currency, stock, commission_bps, *, image_count: int,
+                     group_price_cents=None, group_size=None) -> ProductInput:
     """Every field checked at once; amounts must already be integers (cents, basis points)."""
     errors: dict = {}
     name = clean_text(name) if isinstance(name, str) else None
@@ -199,16 +213,35 @@ def validate_product(name, description, price_cents, currency, stock, commission
         errors["commission"] = _l("The creator commission is between 0% and 50%.")
     if image_count > IMAGES_MAX:
         errors["images"] = _l("Up to %(max)d photos.", max=IMAGES_MAX)
+    errors.update(_group_offer_errors(price_cents, group_price_cents, group_size))
     if errors:
         raise Invalid(next(iter(errors.values())), fields=errors)
-    return ProductInput(name, description, price_cents, currency, stock, commission_bps)
+    return ProductInput(name, description, price_cents, currency, stock, commission_bps, group_price_cents, group_size)
+
+
+def _group_offer_errors(price_cents, group_price_cents, group_size) -> dict:
+    """A group price needs a group size and the other way round; the price is below the normal one."""
+    if group_price_cents is None and group_size is None:
+        return {}
+    if group_price_cents is None or group_size is None:
+        message = _l("Give a group price and a group size together, or neither.")
+        return {"group_price" if group_price_cents is None else "group_size": message}
+    errors = {}
+    most = current_app.config["GROUP_MAX_SIZE"]
+    if not _is_int(group_size) or not GROUP_SIZE_MIN <= group_size <= most:
+        errors["group_size"] = _l("A group is %(low)d to %(high)d people.", low=GROUP_SIZE_MIN, high=most)
+    if not _is_int(group_price_cents) or group_price_cents <= 0 or (
+            _is_int(price_cents) and group_price_cents >= price_cents):
+        errors["group_price"] = _l("The group price must be more than zero and less than the price.")
+    return errors
 
 
 def create_product(session: Session, seller: User, *, name, description="", price_cents, currency="CNY", stock,
-                   commission_bps=0, images=()) -> Product:
+                   commission_bps=0, images=(), group_price_cents=None, group_size=None) -> Product:
     """Everyone can sell: the seller's shop opens with their first product."""
     data = validate_product(name, description, price_cents, currency, stock, commission_bps,
-                            image_count=len(media.chosen_files(images)))
+                            image_count=len(media.chosen_files(images)), group_price_cents=group_price_cents,
+                            group_size=group_size)
     shop = get_shop_of(session, seller) or open_shop(session, seller)
     stored = media.save_photos(media.chosen_files(images))
     try:
@@ -231,9 +264,9 @@ UNSET = object()
 
 def update_product(session: Session, actor: User, product: Product, *, name=UNSET, description=UNSET,
                    price_cents=UNSET, currency=UNSET, stock=UNSET, commission_bps=UNSET, is_listed=UNSET,
-                   new_images=(), remove_image_ids=()) -> Product:
+                   new_images=(), remove_image_ids=(), group_price_cents=UNSET, group_size=UNSET) -> Product:
     """Change what is given; fields left UNSET keep their value. Orders already placed keep the
-    price and commission they were placed at."""
+    price and commission they were placed at, and open groups their group price and size."""
     if not can_sell(session, actor, product.shop_id):
         raise Forbidden(_l("Only the seller can change this product."))
     pick = lambda given, current: current if given is UNSET else given  # noqa: E731
@@ -242,6 +275,8 @@ def update_product(session: Session, actor: User, product: Product, *, name=UNSE
         pick(name, product.name), pick(description, product.description), pick(price_cents, product.price_cents),
         pick(currency, product.currency), pick(stock, product.stock), pick(commission_bps, product.commission_bps),
         image_count=len(kept) + len(media.chosen_files(new_images)),
+        group_price_cents=pick(group_price_cents, product.group_price_cents),
+        group_size=pick(group_size, product.group_size),
     )
     if is_listed is not UNSET and not isinstance(is_listed, bool):
         raise Invalid(_l("Listed is true or false."), fields={"is_listed": _l("Listed is true or false.")})

@@ -13,6 +13,7 @@ from app.feed import service as feed
 from app.forms import show_errors
 from app.orders import service as orders
 from app.params import cursor_arg
+from app.sharing import groups
 
 bp = Blueprint("catalog", __name__)
 
@@ -22,7 +23,8 @@ def product(product_id: int):
     item = service.get_product(db.session, product_id, current_user)
     is_seller = service.can_sell(db.session, current_user, item.shop_id)
     return render_template(
-        "catalog/product.html", product=item, is_seller=is_seller,
+        "catalog/product.html", product=item, is_seller=is_seller, offers_group=groups.offers_group(item),
+        open_groups=groups.list_open_groups(db.session, item.id) if groups.offers_group(item) else [],
         ratings=orders.rating_summary(db.session, item),
         notes=feed.product_notes(db.session, item.id, current_user, cursor_arg(), 20),
         sales_cents=orders.product_sales(db.session, [item.id]).get(item.id, 0) if is_seller else None,
@@ -92,7 +94,8 @@ def _amounts(form: ProductForm) -> dict:
     """Cents and basis points from what was typed; every problem reported with the rest."""
     values, errors = {}, {}
     for name, parse, raw in (("price_cents", service.parse_price, form.price.data),
-                             ("commission_bps", service.parse_percent, form.commission.data)):
+                             ("commission_bps", service.parse_percent, form.commission.data),
+                             ("group_price_cents", service.parse_group_price, form.group_price.data)):
         try:
             values[name] = parse(raw)
         except Invalid as error:
@@ -104,8 +107,10 @@ def _amounts(form: ProductForm) -> dict:
 def _save_product(form: ProductForm, item=None):
     amounts, errors = _amounts(form)
     try:
+        size = (form.group_size.data or "").strip()
         fields = dict(name=form.name.data, description=form.description.data, currency=form.currency.data,
-                      stock=service.parse_count(form.stock.data), **amounts)
+                      stock=service.parse_count(form.stock.data),
+                      group_size=service.parse_count(size, "group_size") if size else None, **amounts)
         if item is None:
             result = service.create_product(db.session, current_user, images=request.files.getlist("images"),
                                             **fields)
@@ -147,6 +152,8 @@ def edit_product(product_id: int):
         "name": item.name, "description": item.description, "price": f"{item.price_cents / 100:.2f}",
         "currency": item.currency, "stock": item.stock, "commission": f"{item.commission_bps / 100:g}",
         "is_listed": item.is_listed,
+        "group_price": f"{item.group_price_cents / 100:.2f}" if item.group_price_cents else "",
+        "group_size": str(item.group_size) if item.group_size else "",
     })
     status = 200
     if form.validate_on_submit():

@@ -27,10 +27,12 @@ from app.catalog import service as catalog
 from app.catalog.models import Product, ProductImage, Shop, ShopStaff
 from app.data.records import Field, RecordType, bulk_insert, bulk_insert_ids, format_time, parse_time, positional_refs
 from app.data.records_notes import _usernames
+from app.data.records_sharing import group_seats
 from app.errors import Invalid
 from app.notes.models import Note
 from app.orders import ledger, states
 from app.orders.models import LedgerEntry, Order
+from app.sharing.models import GroupBuy
 
 GROUP_SIZE_MIN, GROUP_SIZE_MAX = 2, 1000
 AMOUNT_MAX = 2**31 - 1  # money columns are 32-bit integers
@@ -154,6 +156,7 @@ class OrderRecord(RecordType):
         Field("quantity", int, required=True), Field("note", str, nullable=True),
         Field("referrer", str, nullable=True), Field("status", str), Field("created_at", str),
         Field("unit_price_cents", int), Field("currency", str), Field("commission_bps", int),
+        Field("group", str, nullable=True),
     ]
 
     def refs(self, record):
@@ -162,6 +165,8 @@ class OrderRecord(RecordType):
             refs.append(("note", record["note"]))
         if record.get("referrer") is not None:
             refs.append(("user", record["referrer"].lower()))
+        if record.get("group") is not None:
+            refs.append(("group", record["group"]))
         return refs
 
     def check(self, record):
@@ -189,6 +194,7 @@ class OrderRecord(RecordType):
             return []
         products = {r["ref"]: r for r in records.get("product", ())}
         notes = {r["ref"]: r for r in records.get("note", ())}
+        groups = {r["ref"]: r for r in records.get("group", ())}
         # Staff exist only for shops already in the database, so only those sellers are looked up.
         known = ctx.ids.get("user", {})
         staff = _staff_of_sellers(ctx.session, {known[s] for p in products.values()
@@ -206,7 +212,8 @@ class OrderRecord(RecordType):
             if note is not None and note.get("product") != order["product"]:
                 errors.append((line, _l("note %(note)s does not link product %(product)s",
                                         note=order["note"], product=order["product"])))
-            price = order.get("unit_price_cents", product["price_cents"])
+            group = groups.get(order.get("group"))
+            price = order.get("unit_price_cents", group["price_cents"] if group else product["price_cents"])
             if price * order["quantity"] > AMOUNT_MAX:
                 errors.append((line, _l("the order's total is more than %(max)d cents", max=AMOUNT_MAX)))
         return errors
@@ -222,6 +229,10 @@ class OrderRecord(RecordType):
         authors = dict(session.execute(select(Note.id, Note.author_id).where(
             Note.id.in_({note_ids[r["note"]] for r in records if r.get("note") is not None}))).all())
         staff = _staff_of_sellers(session, {t.owner_id for t in terms.values()})
+        group_ids = ctx.ids.get("group", {})
+        group_terms = {row.id: row for row in session.execute(
+            select(GroupBuy.id, GroupBuy.unit_price_cents, GroupBuy.currency)
+            .where(GroupBuy.id.in_({group_ids[r["group"]] for r in records if r.get("group") is not None})))}
         fee_bps = current_app.config["PLATFORM_FEE_BPS"]
         rows, money_rows = [], []
         for r in records:
@@ -233,14 +244,17 @@ class OrderRecord(RecordType):
             commission_bps = ledger.creator_commission_bps(
                 r.get("commission_bps", product.commission_bps), author_id=author_id, buyer_id=buyer_id,
                 author_sells=author_sells)
-            unit_price = r.get("unit_price_cents", product.price_cents)
+            # A group's member pays the group's price, in its currency, unless the record says otherwise.
+            group = group_terms[group_ids[r["group"]]] if r.get("group") is not None else None
+            unit_price = r.get("unit_price_cents", group.unit_price_cents if group else product.price_cents)
+            currency = r.get("currency", group.currency if group else product.currency)
             money = ledger.split(unit_price, r["quantity"], commission_bps, fee_bps)
             status, created = r.get("status", "completed"), parse_time(r.get("created_at"), ctx.now)
             rows.append({
                 "buyer_id": buyer_id, "product_id": product.id, "shop_id": product.shop_id, "note_id": note_id,
                 "creator_id": author_id, "referrer_id": users[r["referrer"].lower()] if r.get("referrer") else None,
                 "quantity": r["quantity"], "unit_price_cents": unit_price, "total_cents": money.total_cents,
-                "currency": r.get("currency", product.currency), "commission_bps": commission_bps,
+                "currency": currency, "commission_bps": commission_bps, "group_id": group.id if group else None,
                 "commission_cents": money.commission_cents, "platform_fee_cents": money.platform_fee_cents,
                 "status": status, "created_at": created, "updated_at": created, "paid_at": created,
                 "completed_at": created if status == "completed" else None,
@@ -256,6 +270,7 @@ class OrderRecord(RecordType):
             for order_id, order, ledger_rows in zip(ids, rows, money_rows, strict=True) for row in ledger_rows
         ]
         bulk_insert(session, LedgerEntry, entries)
+        group_seats(ctx, ids, rows)
         ctx.ids.setdefault(self.name, {}).update(zip((r["ref"] for r in records), ids, strict=True))
         recount_sold(session, {row["product_id"] for row in rows})
 
@@ -263,17 +278,21 @@ class OrderRecord(RecordType):
         names = _usernames(session)
         product_refs = positional_refs(session, Product.id, "p")
         note_refs = positional_refs(session, Note.id, "n")
+        group_refs = positional_refs(session, GroupBuy.id, "g")
         query = (
             select(Order.buyer_id, Order.product_id, Order.quantity, Order.note_id, Order.referrer_id, Order.status,
                    Order.unit_price_cents, Order.currency, Order.commission_bps, Order.created_at,
-                   Product.price_cents, Product.currency, Product.commission_bps)
+                   func.coalesce(GroupBuy.unit_price_cents, Product.price_cents),
+                   func.coalesce(GroupBuy.currency, Product.currency), Product.commission_bps, Order.group_id)
             .join(Product, Product.id == Order.product_id)
+            .outerjoin(GroupBuy, GroupBuy.id == Order.group_id)
             .where(Order.status.in_(tuple(EXPORTED_AS)))
             .order_by(Order.id)
         )
         for position, row in enumerate(session.execute(query), 1):
+            # The price and currency compared are the group's for a group's member, else the product's.
             (buyer_id, product_id, quantity, note_id, referrer_id, status, unit_price, currency, commission_bps,
-             created_at, product_price, product_currency, product_commission_bps) = row
+             created_at, product_price, product_currency, product_commission_bps, group_id) = row
             record = {
                 "type": "order", "ref": f"o{position}", "buyer": names[buyer_id], "product": product_refs[product_id],
                 "quantity": quantity, "note": note_refs[note_id] if note_id else None,
@@ -286,6 +305,8 @@ class OrderRecord(RecordType):
                 record["currency"] = currency
             if note_id and commission_bps != product_commission_bps:
                 record["commission_bps"] = commission_bps
+            if group_id:
+                record["group"] = group_refs[group_id]
             yield record
 
 

@@ -259,3 +259,36 @@ def related_notes(session: Session, note: Note, viewer: User | None, limit: int 
         query = base.where(Note.author_id == note.author_id).order_by(Note.published_at.desc())
     query = query.options(selectinload(Note.author), selectinload(Note.cover)).limit(limit)
     return list(session.scalars(query))
+
+
+# ---- page views (the creator dashboard counts them) ----
+
+VIEWED_KEEP = 50  # note ids a visitor's session remembers, newest last
+
+
+def count_view(session: Session, note: Note, viewer: User | None, viewed) -> list[int] | None:
+    """Count one page view of ``note``, unless the viewer wrote it or this session has counted it.
+
+    ``viewed`` is the list of note ids kept in the visitor's own session cookie (no visitor log
+    anywhere else). Returns the list to keep there, or None when nothing changed. The count is
+    one UPDATE in its own short write transaction; a failure (the database busy, say) is logged
+    and the page goes on without it: a view count is never worth an error page.
+    """
+    import logging
+
+    from sqlalchemy import update
+    from sqlalchemy.exc import SQLAlchemyError
+
+    if not note.is_public or (viewer is not None and viewer.is_authenticated and viewer.id == note.author_id):
+        return None
+    seen = [item for item in viewed if isinstance(item, int)] if isinstance(viewed, list) else []
+    if note.id in seen:
+        return None
+    try:
+        with write_transaction(session):
+            session.execute(update(Note).where(Note.id == note.id).values(view_count=Note.view_count + 1))
+    except SQLAlchemyError:
+        session.rollback()
+        logging.getLogger(__name__).warning("could not count a view of note %s", note.id, exc_info=True)
+        return None  # not remembered either: the next visit tries again
+    return (seen + [note.id])[-VIEWED_KEEP:]

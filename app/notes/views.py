@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -46,6 +46,8 @@ def create():
 @bp.get("/notes/<int:note_id>")
 def show(note_id: int):
     note = service.get_note(db.session, note_id, current_user)
+    if (viewed := service.count_view(db.session, note, current_user, session.get("viewed_notes"))) is not None:
+        session["viewed_notes"] = viewed
     state = social.viewer_state(db.session, current_user, [note.id])
     sponsored, verified = feed.commerce_flags(db.session, [note])
     following = social.is_following(db.session, current_user, note.author)

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 
 
 class CheckoutForm(FlaskForm):
@@ -13,6 +13,9 @@ class CheckoutForm(FlaskForm):
     address = TextAreaField(_l("Delivery address"), render_kw={"maxlength": 300, "rows": 2,
                                                                "autocomplete": "street-address"})
     note = HiddenField()
+    use_credit = BooleanField(_l("Use my credit"))
+    # Choices are the buyer's usable vouchers, set by the view; the service decides if one applies.
+    voucher = SelectField(_l("Voucher"), choices=[], validate_choice=False)
     # One key per checkout page: a double tap or a retried POST finds the same order.
     idempotency_key = HiddenField()
 

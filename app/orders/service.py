@@ -30,7 +30,7 @@ from app.errors import AppError, Conflict, Forbidden, Invalid, NotFound, OutOfSt
 from app.notes.models import Note
 from app.orders import ledger, payments, states
 from app.orders.models import LedgerEntry, Order, PaymentEvent
-from app.pagination import Page, newest_by_id
+from app.pagination import MAX_ID, Page, newest_by_id
 from app.search import outbox as search
 from app.sharing import groups
 
@@ -131,7 +131,7 @@ def _note_credit(session: Session, note_id, product: Product, buyer: User):
 
     if note_id is None:
         return None, None, False
-    note_id = _int_field(note_id, "note", low=1, high=2**63 - 1)
+    note_id = _int_field(note_id, "note", low=1, high=MAX_ID)
     try:
         note = get_actionable_note(session, note_id)
     except NotFound:
@@ -160,7 +160,7 @@ def place_order(session: Session, buyer: User, *, product_id, quantity, note_id=
     an idempotency key already used for the same request it returns the first order and
     created=False."""
     key = _check_key(idempotency_key)
-    product_id = _int_field(product_id, "product", low=1, high=2**63 - 1)
+    product_id = _int_field(product_id, "product", low=1, high=MAX_ID)
     errors: dict = {}  # quantity and address reported together, so a form is fixed in one go
     try:
         quantity = _int_field(quantity, "quantity", low=1, high=current_app.config["ORDER_MAX_QUANTITY"])
@@ -177,8 +177,8 @@ def place_order(session: Session, buyer: User, *, product_id, quantity, note_id=
         raise Invalid(next(iter(errors.values())), fields=errors)
     address = given or last_shipping(session, buyer)
     voucher_id = None if extras.voucher_id in (None, "") else _int_field(extras.voucher_id, "voucher", low=1,
-                                                                         high=2**63 - 1)
-    group_id = None if extras.group_id is None else _int_field(extras.group_id, "group", low=1, high=2**63 - 1)
+                                                                         high=MAX_ID)
+    group_id = None if extras.group_id is None else _int_field(extras.group_id, "group", low=1, high=MAX_ID)
     fingerprint = _fingerprint(product_id, quantity, note_id, given,
                                [extras.use_credit, voucher_id, extras.start_group, group_id])
     if key and (earlier := _replay(session, buyer, key, fingerprint)):

@@ -30,7 +30,7 @@ from app.db import insert_ignore, utcnow, write_transaction
 from app.errors import Invalid, NotFound
 from app.orders import ledger
 from app.orders.models import LedgerEntry, Order
-from app.pagination import Page, newest_by_id
+from app.pagination import MAX_ID, Page, newest_by_id
 from app.sharing.models import SHARE_KINDS, GroupBuy, Referral, Reward, ShareLink, Voucher
 
 # No 0/O, 1/l/I: codes get read aloud and typed from posters.
@@ -77,7 +77,7 @@ def _check_target(session: Session, kind: str, target_id, sharer: User) -> int:
                       fields={"kind": ", ".join(SHARE_KINDS)})
     if isinstance(target_id, str) and target_id.isdigit() and len(target_id) < 19:
         target_id = int(target_id)
-    if isinstance(target_id, bool) or not isinstance(target_id, int) or not 0 < target_id < 2**63:
+    if isinstance(target_id, bool) or not isinstance(target_id, int) or not 0 < target_id <= MAX_ID:
         raise Invalid(_l("Say what to share."), fields={"id": _l("Unknown.")})
     if kind == "note":
         get_note(session, target_id, None)  # public notes only: a draft's link would open for nobody
@@ -119,7 +119,8 @@ def share(session: Session, sharer: User, kind: str, target_id, *, touch: Touch 
 
 
 def find_link(session: Session, code) -> ShareLink | None:
-    if not isinstance(code, str) or not 0 < len(code) <= 16:
+    # Only codes _new_code could draw reach the database (PostgreSQL rejects a NUL with a 500).
+    if not isinstance(code, str) or not 0 < len(code) <= 16 or not set(code) <= set(CODE_ALPHABET):
         return None
     return session.scalar(select(ShareLink).where(ShareLink.code == code))
 

@@ -454,3 +454,16 @@ def test_sharing_commands_settle_and_expire(app, ctx, runner, make_user, make_no
     expired = runner.invoke(args=["sharing", "expire-groups"])
     assert expired.exit_code == 0 and expired.output.startswith("1 unfilled groups expired"), expired.output
     assert runner.invoke(args=["sharing", "settle"]).output.startswith("0 ")
+
+
+def test_group_expiry_is_a_scheduled_job(app, ctx, runner, make_user, make_product):
+    seller = make_user("job_seller")
+    order = _buy(ctx, make_user("job_leader"), _group_product(ctx, make_product, seller),
+                 extras=orders.Extras(start_group=True))
+    _write(ctx, update(GroupBuy).where(GroupBuy.id == order.group_id).values(deadline=utcnow() - timedelta(seconds=1)))
+    listed = runner.invoke(args=["jobs", "list"])
+    assert "sharing.expire_groups" in listed.output and "sharing.settle_rewards" in listed.output
+    ran = runner.invoke(args=["jobs", "run-periodic", "sharing.expire_groups"])
+    assert ran.exit_code == 0, ran.output
+    ctx.commit()
+    assert ctx.scalar(select(Order.status).where(Order.id == order.id)) == "refunded"
