@@ -24,7 +24,9 @@ def encode_cursor(*values: Any) -> str:
     return base64.urlsafe_b64encode(json.dumps(plain, separators=(",", ":")).encode()).decode().rstrip("=")
 
 
-MAX_ID = 2**63 - 1
+# Ids are INTEGER columns: 32-bit on PostgreSQL, where a larger bound value fails the query (a 500)
+# instead of finding nothing.
+MAX_ID = 2**31 - 1
 
 
 def decode_cursor(cursor: str | None, shape: tuple[type, ...]) -> list | None:

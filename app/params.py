@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import request
 from flask_babel import lazy_gettext as _l
-from werkzeug.routing import IntegerConverter
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import IntegerConverter, ValidationError
 
 from app.errors import Invalid
 from app.pagination import MAX_ID
@@ -16,6 +17,14 @@ class IdConverter(IntegerConverter):
     def __init__(self, url_map, *args, **kwargs):
         kwargs.setdefault("max", MAX_ID)
         super().__init__(url_map, *args, **kwargs)
+
+    def to_python(self, value: str) -> int:
+        # Werkzeug turns a ValidationError into 405 when another method's rule shares the path
+        # (DELETE /api/v1/notes/<huge> listed GET and PATCH); an id that cannot exist is a 404.
+        try:
+            return super().to_python(value)
+        except ValidationError:
+            raise NotFound() from None
 
 
 def cursor_arg() -> str | None:

@@ -24,7 +24,7 @@ from pathlib import Path
 from app.demo import content
 from app.demo.content import Persona, ProductIdea
 
-DEMO_PASSWORD = "demo-password"  # noqa: S105 - documented, shared by every demo account
+DEMO_PASSWORD = "demo-password"  # noqa: S105  # nosec B105  # documented demo accounts; production never loads them
 REFERENCE_NOW = datetime(2026, 11, 1, tzinfo=UTC)
 WINDOW_DAYS = 60
 DAY = 86_400
@@ -97,7 +97,7 @@ def generate_world(out_dir: Path, *, seed: int = 2026, users: int = 48, notes: i
         raise ValueError("a demo world needs at least 4 users")
     out_dir = Path(out_dir)
     (out_dir / "images").mkdir(parents=True, exist_ok=True)
-    world = _World(random.Random(seed), users, notes, commerce)
+    world = _World(random.Random(seed), users, notes, commerce)  # nosec B311  # reproducible demo data, not security
     path = out_dir / "data.jsonl"
     with path.open("w", encoding="utf-8", newline="\n") as out:
         for record in world.records(_Clock(now)):
@@ -482,7 +482,7 @@ def _paint_images(out_dir: Path, world: _World, seed: int, *, full_size: bool) -
                                          256 if full_size else 64)))
     for note in world.notes:
         # Sizes come from their own generator so data.jsonl never depends on them.
-        shape_rng = random.Random(_seed_for(seed, note.ref))
+        shape_rng = random.Random(_seed_for(seed, note.ref))  # nosec B311  # reproducible demo data, not security
         w, h = shape_rng.choices(list(PHOTO_SHAPES), weights=list(PHOTO_SHAPES.values()))[0]
         long_side = shape_rng.choice(LONG_SIDES) if full_size else 120
         size = (long_side * w // max(w, h), long_side * h // max(w, h))

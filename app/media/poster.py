@@ -13,7 +13,7 @@ import logging
 import math
 import re
 import shutil
-import subprocess
+import subprocess  # nosec B404  # only to run fc-match, see below
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -433,7 +433,7 @@ def _fc_match(pattern: str) -> tuple[tuple[str, int], ...]:
     if executable is None:
         return ()
     try:
-        result = subprocess.run(  # noqa: S603 (fixed executable, the pattern is ours, no shell)
+        result = subprocess.run(  # noqa: S603 (fixed executable, the pattern is ours, no shell)  # nosec B603
             [executable, "-f", "%{file}|%{index}", pattern],
             capture_output=True,
             text=True,

@@ -291,7 +291,16 @@ class SearchIndex:
                 lock.release()
 
     def _open(self, kind: str, directory: Path | None = None):
-        return whoosh_index.open_dir(directory or self.current_dir() or self.ensure(), indexname=kind)
+        # open_dir reads the newest TOC once, without the retry Whoosh's reader() has: a writer in
+        # another process that commits between listing the TOCs and reading one deletes it (500s
+        # under load with index writes). Retry as reader() does.
+        for attempt in range(10):
+            try:
+                return whoosh_index.open_dir(directory or self.current_dir() or self.ensure(), indexname=kind)
+            except FileNotFoundError:
+                if attempt == 9:
+                    raise
+                time.sleep(0.05)
 
     # ---- writing ----
 

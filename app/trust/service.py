@@ -157,7 +157,8 @@ def _bulk_insert(session: Session, table, computed_at: datetime, *columns: np.nd
     stamp = processor(stamp) if processor else stamp
     names = [c.name for c in table.columns]
     marker = "?" if dialect.paramstyle == "qmark" else "%s"
-    sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join([marker] * len(names))})"  # noqa: S608  (our own table and column names)
+    columns_sql, markers_sql = ", ".join(names), ", ".join([marker] * len(names))
+    sql = f"INSERT INTO {table.name} ({columns_sql}) VALUES ({markers_sql})"  # noqa: S608  # nosec B608  # our own names
     values = [column.tolist() for column in columns]  # numpy to Python scalars in bulk
     rows = list(zip(*values, [stamp] * len(values[0]), strict=True)) if values and len(values[0]) else []
     for start in range(0, len(rows), BATCH):
