@@ -10,6 +10,8 @@ from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
+from app.ops.logging import current_request_id
+
 
 class AppError(Exception):
     """Base class: an HTTP status, a stable machine code and a translated message."""
@@ -94,6 +96,9 @@ def error_response(status: int, code: str, message, fields: dict | None = None, 
         body = {"error": {"code": code, "message": str(message)}}
         if fields:
             body["error"]["fields"] = {k: str(v) for k, v in fields.items()}
+        request_id = current_request_id()
+        if request_id:  # to quote when reporting a problem; the same as the X-Request-ID header
+            body["error"]["request_id"] = request_id
         response = jsonify(body)
     else:
         template = f"errors/{status}.html" if status in HTTP_CODES else "errors/generic.html"
@@ -133,7 +138,45 @@ def handle_unexpected(error: Exception):
     return error_response(500, code, message)
 
 
+# Overload: a lock wait longer than SQLITE_BUSY_TIMEOUT_MS (or PostgreSQL's lock_timeout), an
+# exhausted connection pool or an unreachable database is answered 503 + Retry-After, never a 500,
+# and the driver's text ("database is locked") stays in the log.
+BUSY_RETRY_AFTER_SECONDS = 2
+# PostgreSQL: lock_not_available, query_canceled (lock/statement timeout), deadlock, serialization
+# failure, too many connections, cannot connect now.
+BUSY_SQLSTATES = frozenset({"55P03", "57014", "40P01", "40001", "53300", "57P03"})
+
+
+def is_database_busy(error: BaseException) -> bool:
+    from sqlalchemy import exc
+
+    if isinstance(error, exc.TimeoutError):  # no pooled connection free within pool_timeout
+        return True
+    if not isinstance(error, exc.OperationalError):
+        return False
+    if type(error.orig).__module__.startswith("sqlite3"):
+        message = str(error.orig).lower()
+        return "locked" in message or "busy" in message
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    return sqlstate is None or sqlstate in BUSY_SQLSTATES  # None: the connection itself failed
+
+
+def handle_database_error(error: Exception):
+    if not is_database_busy(error):
+        return handle_unexpected(error)
+    cause = getattr(error, "orig", None) or error
+    current_app.logger.warning("database busy, answered 503: %s: %s", type(cause).__name__,
+                               next(iter(str(cause).splitlines()), "")[:200])
+    _rollback()
+    return error_response(503, "busy", HTTP_CODES[503][1], headers={"Retry-After": str(BUSY_RETRY_AFTER_SECONDS)})
+
+
 def register_errorhandlers(app: Flask) -> None:
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+
     app.register_error_handler(AppError, handle_app_error)
+    app.register_error_handler(OperationalError, handle_database_error)
+    app.register_error_handler(PoolTimeoutError, handle_database_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(Exception, handle_unexpected)
