@@ -75,7 +75,7 @@ def get_share(code: str):
 
 def _group_json(group) -> dict:
     mine = groups.membership(db.session, group, api_user())
-    return out.group_detail(group, groups.needed(group), groups.list_members(db.session, group),
+    return out.group_detail(group, group.needed, groups.list_members(db.session, group),
                             mine.id if mine else None)
 
 
@@ -88,7 +88,7 @@ def get_group(group_id: int):
 @bp.get("/products/<int:product_id>/groups")
 def list_product_groups(product_id: int):
     product = catalog.get_product(db.session, product_id, api_user())
-    return jsonify({"items": [out.group_summary(g, groups.needed(g))
+    return jsonify({"items": [out.group_summary(g, g.needed)
                               for g in groups.list_open_groups(db.session, product.id)]})
 
 

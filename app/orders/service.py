@@ -432,13 +432,13 @@ def apply_action(session: Session, order: Order, action: str, actor: str, *, rea
 def _check_refund_window(order: Order, action: str, now) -> None:
     """A completed order can be refunded for REFUND_WINDOW_DAYS; after that it is settled
     (rewards on it are paid then) and a refund is a matter for support, not the buttons."""
-    if action in ("request_refund", "refund") and order.status == "completed" and order.completed_at is not None:
-        closes = order.completed_at + timedelta(days=current_app.config["REFUND_WINDOW_DAYS"])
-        if now > closes:
-            raise Conflict(_l("The refund window for this order has closed."), code="refund_window_closed")
+    closes = refund_window_closes(order)
+    if action in ("request_refund", "refund") and closes is not None and now > closes:
+        raise Conflict(_l("The refund window for this order has closed."), code="refund_window_closed")
 
 
 def refund_window_closes(order: Order):
+    """When a completed order stops being refundable; None for an order not completed."""
     if order.status != "completed" or order.completed_at is None:
         return None
     return order.completed_at + timedelta(days=current_app.config["REFUND_WINDOW_DAYS"])

@@ -199,11 +199,6 @@ def list_members(session: Session, group: GroupBuy) -> list[tuple[User, str]]:
     return [(user, status) for user, status in rows]
 
 
-def needed(group: GroupBuy) -> int:
-    """Paid members still needed to fill the group."""
-    return max(group.size - group.paid_count, 0) if group.status == "open" else 0
-
-
 def list_open_groups(session: Session, product_id: int, *, limit: int = 10) -> list[GroupBuy]:
     """Groups of this product others can still join, closest to filling first."""
     now = utcnow()

@@ -130,6 +130,11 @@ class GroupBuy(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    @property
+    def needed(self) -> int:
+        """Paid members still needed to fill the group: the number its page shows."""
+        return max(self.size - self.paid_count, 0) if self.status == "open" else 0
+
     product: Mapped[Product] = relationship(lazy="raise_on_sql")
     leader: Mapped[User] = relationship(lazy="raise_on_sql")
 

@@ -1,5 +1,5 @@
-"""Reads for the sharing pages: what a link points at (for its redirect and its poster), and what
-each link brought (visits, sign-ups, buyers). Writes stay in service.py and groups.py."""
+"""Reads for the sharing pages: what a link points at (for its redirect and its poster). What each
+link brought is service.link_stats; writes stay in service.py and groups.py."""
 
 from __future__ import annotations
 
@@ -7,38 +7,14 @@ from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
 from app.errors import NotFound
 from app.media.service import variant_filename
 from app.media.storage import get_storage
-from app.orders import states
-from app.orders.models import Order
-from app.sharing.models import Referral, ShareLink
-
-
-@dataclass(frozen=True)
-class LinkCounts:
-    visits: int = 0
-    signups: int = 0
-    buyers: int = 0  # distinct people with a standing order through the link
-
-
-def link_counts(session: Session, links: list[ShareLink]) -> dict[int, LinkCounts]:
-    """Counts for many links in two queries (the referrals page lists up to 50)."""
-    ids = [link.id for link in links]
-    if not ids:
-        return {}
-    signups = dict(session.execute(
-        select(Referral.link_id, func.count(Referral.id)).where(Referral.link_id.in_(ids)).group_by(Referral.link_id)
-    ).all())
-    buyers = dict(session.execute(
-        select(Order.share_link_id, func.count(func.distinct(Order.buyer_id)))
-        .where(Order.share_link_id.in_(ids), Order.status.in_(states.SOLD)).group_by(Order.share_link_id)
-    ).all())
-    return {link.id: LinkCounts(link.visit_count, signups.get(link.id, 0), buyers.get(link.id, 0)) for link in links}
+from app.sharing.models import ShareLink
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -67,7 +67,7 @@ def _new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
-def _check_target(session: Session, kind: str, target_id, sharer: User) -> int:
+def _check_target(session: Session, kind: str, target_id) -> int:
     """The id of something the sharer may share and others may open, or a 4xx."""
     from app.catalog import service as catalog
     from app.notes.service import get_note
@@ -92,13 +92,16 @@ def _check_target(session: Session, kind: str, target_id, sharer: User) -> int:
     return target_id
 
 
+def _own_link(session: Session, sharer: User, kind: str, target_id: int) -> ShareLink | None:
+    return session.scalar(select(ShareLink).where(
+        ShareLink.sharer_id == sharer.id, ShareLink.target_kind == kind, ShareLink.target_id == target_id))
+
+
 def share(session: Session, sharer: User, kind: str, target_id, *, touch: Touch | None = None) -> ShareLink:
     """The sharer's link to this thing, made the first time. ``touch`` is how the sharer
     arrived, if by someone else's link: it becomes the parent in the fission tree."""
-    target_id = _check_target(session, kind, target_id, sharer)
-    existing = session.scalar(select(ShareLink).where(
-        ShareLink.sharer_id == sharer.id, ShareLink.target_kind == kind, ShareLink.target_id == target_id))
-    if existing is not None:
+    target_id = _check_target(session, kind, target_id)
+    if (existing := _own_link(session, sharer, kind, target_id)) is not None:
         return existing
     parent = find_link(session, touch.code) if touch and touch.valid(utcnow()) else None
     for _attempt in range(5):
@@ -110,9 +113,7 @@ def share(session: Session, sharer: User, kind: str, target_id, *, touch: Touch 
                 session.add(link)
             return link
         except IntegrityError:
-            existing = session.scalar(select(ShareLink).where(
-                ShareLink.sharer_id == sharer.id, ShareLink.target_kind == kind, ShareLink.target_id == target_id))
-            if existing is not None:  # the same share, twice at once
+            if (existing := _own_link(session, sharer, kind, target_id)) is not None:  # the same share, twice at once
                 return existing
             # else a code collision (one in 10^14): draw again
     raise RuntimeError("could not draw an unused share code")
@@ -135,8 +136,6 @@ def get_link(session: Session, code) -> ShareLink:
 def visit(session: Session, code, viewer: User | None, touch: Touch | None) -> tuple[ShareLink, Touch | None]:
     """Someone followed a link: count the visit (not the sharer's own) and say which touch the
     visitor keeps: theirs if still valid (first touch wins), else this link's."""
-    from sqlalchemy import update
-
     link = get_link(session, code)
     now = utcnow()
     own = viewer is not None and viewer.id == link.sharer_id
@@ -348,6 +347,7 @@ def list_links(session: Session, user: User, *, cursor: str | None = None, limit
 
 @dataclass
 class LinkStats:
+    visits: int
     signups: int  # accounts that signed up through the link
     buyers: int  # distinct buyers of standing orders (paid, shipped, completed) credited to it
 
@@ -365,7 +365,7 @@ def link_stats(session: Session, links) -> dict[int, LinkStats]:
     buyers = dict(session.execute(
         select(Order.share_link_id, func.count(func.distinct(Order.buyer_id)))
         .where(Order.share_link_id.in_(ids), Order.status.in_(SOLD)).group_by(Order.share_link_id)).all())
-    return {id_: LinkStats(signups.get(id_, 0), buyers.get(id_, 0)) for id_ in ids}
+    return {link.id: LinkStats(link.visit_count, signups.get(link.id, 0), buyers.get(link.id, 0)) for link in links}
 
 
 def order_referrals(session: Session, orders) -> dict[int, tuple[str | None, User | None]]:

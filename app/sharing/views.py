@@ -81,7 +81,7 @@ def sheet(code: str):
     target = pages.target_of(db.session, link)
     return render_template("sharing/sheet.html", link=link, target=target,
                            short_url=url_for("sharing.follow", code=link.code, _external=True),
-                           counts=pages.link_counts(db.session, [link])[link.id])
+                           counts=service.link_stats(db.session, [link])[link.id])
 
 
 def _target_url(link) -> str:
@@ -144,7 +144,7 @@ def group(group_id: int):
     can_join = (item.status == "open" and item.seats_taken < item.size and item.deadline > utcnow()
                 and own_order is None and not is_seller)
     return render_template("sharing/group.html", group=item, product=item.product,
-                           members=groups.list_members(db.session, item), needed=groups.needed(item),
+                           members=groups.list_members(db.session, item), needed=item.needed,
                            own_order=own_order, can_join=can_join, is_seller=is_seller, sold=states.SOLD)
 
 
@@ -157,5 +157,5 @@ def referrals():
         referrals=service.list_referrals(db.session, current_user, cursor=request.args.get("cursor") or None),
         rewards=service.list_rewards(db.session, current_user),
         vouchers=service.list_vouchers(db.session, current_user),
-        links=links, counts=pages.link_counts(db.session, links.items), now=utcnow(),
+        links=links, counts=service.link_stats(db.session, links.items), now=utcnow(),
     )

@@ -68,7 +68,7 @@ def test_referrals_and_groups_import_as_history(tmp_path, app, runner):
             ("filled", 3, 3, 0), ("open", 1, 1, 3), ("expired", 1, 1, 0)]
         assert (full.leader_id, full.unit_price_cents, full.currency) == (ann.id, 8000, "CNY")
         assert full.closed_at.isoformat().startswith("2026-10-10T03") and late.closed_at == late.deadline
-        assert waiting.closed_at is None and groups.needed(waiting) == 2
+        assert waiting.closed_at is None and waiting.needed == 2
 
         by_buyer = {(o.buyer_id, o.group_id): o for o in session.scalars(select(Order))}
         o1 = by_buyer[(ann.id, full.id)]
