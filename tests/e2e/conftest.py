@@ -69,6 +69,13 @@ class Journey:
         """The navigation the reader sees: the bottom tab bar on a phone, the top bar on a desktop."""
         return page.get_by_test_id("tabbar" if self.is_phone else "topnav")
 
+    def press(self, locator) -> None:
+        """A tap on a phone (a touch screen), a click on a desktop (a mouse)."""
+        if self.is_phone:
+            locator.tap()
+        else:
+            locator.click()
+
     def shot(self, page, step: str) -> Path:
         path = self.directory / f"{self.name}-{self.viewport}-{step}.png"
         page.screenshot(path=path, full_page=True)

@@ -1,7 +1,7 @@
-"""Sharing and group buying on a phone (390×844, touch), real Chromium against the live server:
+"""Sharing and group buying on a phone (390×844, touch) and a desktop, real Chromium against the live server:
 a creator shares a note and is rewarded exactly once for the new customer it brings; a group of
 3 fills through its share link; an unfilled group expires and refunds its members. Screenshots go
-to $SCREENSHOT_DIR (default test-artifacts/screenshots/) as sharing-phone-<step>.png; a console
+to $SCREENSHOT_DIR (default test-artifacts/screenshots/) as sharing-<viewport>-<step>.png; a console
 error or a 5xx fails the journey."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 
 from app.db import db, utcnow
 from tests.conftest import DEFAULT_PASSWORD
-from tests.e2e.conftest import Journey, log_in
+from tests.e2e.conftest import VIEWPORTS, Journey, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -23,9 +23,9 @@ ADDRESS = {"checkout-name": "林阿美", "checkout-phone": "0912345678",
            "checkout-address": "台中市西屯區台灣大道三段99號"}
 
 
-@pytest.fixture
-def phone(browser, live_server):
-    recorder = Journey(browser, live_server, "sharing", "phone")
+@pytest.fixture(params=list(VIEWPORTS))
+def journey(request, browser, live_server):
+    recorder = Journey(browser, live_server, "sharing", request.param)
     yield recorder
     recorder.close()
     recorder.check()
@@ -68,7 +68,7 @@ def _order_statuses(app, ids) -> list[str]:
         return [db.session.get(Order, order_id).status for order_id in ids]
 
 
-def test_a_shared_note_brings_a_customer_and_the_creator_is_rewarded_once(phone, app, make_user, make_product,
+def test_a_shared_note_brings_a_customer_and_the_creator_is_rewarded_once(journey, app, make_user, make_product,
                                                                           make_note):
     from app.accounts.service import find_user
     from app.orders import service as orders
@@ -79,47 +79,47 @@ def test_a_shared_note_brings_a_customer_and_the_creator_is_rewarded_once(phone,
     product = make_product("camp_shop", name="鈦金屬保溫杯", price_cents=12900, stock=5, commission_bps=500, images=1)
     note = make_note("camp_creator", title="爬山必帶的保溫杯", body="保溫十二小時 #登山", product_id=product, rating=5)
 
-    creator = phone.new_page()
+    creator = journey.new_page()
     log_in(creator, "camp_creator")
     creator.goto(f"/notes/{note}")
     expect(creator.get_by_test_id("share-button")).to_be_visible()
-    phone.shot(creator, "note")
+    journey.shot(creator, "note")
     short_path = _share_sheet_path(creator)                                      # 1. share the note
     poster = creator.get_by_test_id("poster")
     expect(poster).to_be_visible()
     assert creator.evaluate("(img) => img.complete && img.naturalWidth", poster.element_handle()) == 750
     expect(creator.get_by_test_id("download-poster")).to_have_attribute("download", re.compile(r".+\.png$"))
     copy = creator.get_by_test_id("copy-link")
-    copy.tap()
-    expect(copy).to_have_text(copy.get_attribute("data-copied-label"))  # says it copied
-    phone.shot(creator, "share-sheet")
+    journey.press(copy)
+    expect(copy).to_have_text(copy.get_attribute("data-copied-label"))           # says it copied
+    journey.shot(creator, "share-sheet")
 
-    newcomer = phone.new_page()                                                  # 2. a stranger opens the link
+    newcomer = journey.new_page()                                                # 2. a stranger opens the link
     newcomer.goto(short_path)
     newcomer.wait_for_url(re.compile(rf".*/notes/{note}$"))
     expect(newcomer.get_by_test_id("note-title")).to_have_text("爬山必帶的保溫杯")
-    phone.shot(newcomer, "newcomer-note")
-    newcomer.get_by_test_id("product-card").get_by_test_id("buy-button").tap()
+    journey.shot(newcomer, "newcomer-note")
+    journey.press(newcomer.get_by_test_id("product-card").get_by_test_id("buy-button"))
     newcomer.wait_for_url(re.compile(r".*/login\?next=.*"))
-    newcomer.get_by_role("link", name="註冊").last.tap()                          # 3. signs up
+    journey.press(newcomer.get_by_role("link", name="註冊").last)                # 3. signs up
     newcomer.wait_for_url(re.compile(r".*/register\?next=.*"))
     newcomer.get_by_test_id("username").fill("new_hiker")
     newcomer.get_by_test_id("display-name").fill("新手小美")
     newcomer.get_by_test_id("password").fill(DEFAULT_PASSWORD)
-    newcomer.get_by_test_id("submit").tap()
+    journey.press(newcomer.get_by_test_id("submit"))
     newcomer.wait_for_url(re.compile(rf".*/products/{product}/buy\?note={note}$"))  # back to the purchase
     _fill_address(newcomer)
-    phone.shot(newcomer, "newcomer-checkout")
-    newcomer.get_by_test_id("checkout-submit").tap()                             # 4. buys through the note
+    journey.shot(newcomer, "newcomer-checkout")
+    journey.press(newcomer.get_by_test_id("checkout-submit"))                    # 4. buys through the note
     order_id = _pay_in_sandbox(newcomer)
 
     with app.app_context():                                                      # 5. shipped, received
         orders.transition_order(db.session, find_user(db.session, "camp_shop"), order_id, "ship", tracking="SF123")
     newcomer.reload()
-    newcomer.get_by_test_id("action-confirm").tap()
+    journey.press(newcomer.get_by_test_id("action-confirm"))
     expect(newcomer.get_by_test_id("order-status")).to_have_attribute("data-status", "completed")
     expect(newcomer.get_by_test_id("refund-window")).to_be_visible()
-    phone.shot(newcomer, "newcomer-completed")
+    journey.shot(newcomer, "newcomer-completed")
 
     creator.goto("/me/referrals")                                                # inside the refund window: pending
     expect(creator.get_by_test_id("summary-referrals")).to_have_text("1")
@@ -130,10 +130,10 @@ def test_a_shared_note_brings_a_customer_and_the_creator_is_rewarded_once(phone,
         assert settle_rewards(db.session, now=later) == 1
         assert settle_rewards(db.session, now=later) == 0  # a second run pays nothing
     creator.goto("/u/camp_creator")
-    creator.get_by_test_id("my-referrals").tap()
+    journey.press(creator.get_by_test_id("my-referrals"))
     creator.wait_for_url(re.compile(r".*/me/referrals$"))
     amount = str(app.config["REFERRAL_FIRST_ORDER_CREDIT_CENTS"])
-    expect(creator.get_by_test_id("reward")).to_have_count(1)                   # exactly once
+    expect(creator.get_by_test_id("reward")).to_have_count(1)                    # exactly once
     expect(creator.get_by_test_id("summary-paid")).to_have_attribute("data-cents", amount)
     expect(creator.get_by_test_id("summary-credit")).to_have_attribute("data-cents", amount)
     expect(creator.get_by_test_id("summary-customers")).to_have_text("1")
@@ -141,51 +141,51 @@ def test_a_shared_note_brings_a_customer_and_the_creator_is_rewarded_once(phone,
     expect(link_row.get_by_test_id("link-visits")).to_have_text("1")
     expect(link_row.get_by_test_id("link-signups")).to_have_text("1")
     expect(link_row.get_by_test_id("link-buyers")).to_have_text("1")
-    phone.shot(creator, "referrals")
+    journey.shot(creator, "referrals")
 
     creator.goto(f"/products/{product}/buy")                                     # 7. spends the credit
     expect(creator.get_by_test_id("checkout-due")).to_be_hidden()
     creator.get_by_test_id("checkout-use-credit").check()
     expect(creator.get_by_test_id("checkout-due")).to_be_visible()
-    expect(creator.get_by_test_id("checkout-due")).to_contain_text("109.00")  # 129.00 less 20.00 of credit
+    expect(creator.get_by_test_id("checkout-due")).to_contain_text("109.00")     # 129.00 less 20.00 of credit
     _fill_address(creator)
-    phone.shot(creator, "checkout-with-credit")
-    creator.get_by_test_id("checkout-submit").tap()
+    journey.shot(creator, "checkout-with-credit")
+    journey.press(creator.get_by_test_id("checkout-submit"))
     _pay_in_sandbox(creator)
     expect(creator.get_by_test_id("order-credit")).to_have_attribute("data-cents", amount)
     expect(creator.get_by_test_id("order-amount-due")).to_have_attribute("data-cents", str(12900 - int(amount)))
 
 
-def _start_group_and_share(phone, product) -> tuple[object, int, int, str]:
-    leader = phone.new_page()
+def _start_group_and_share(journey, product) -> tuple[object, int, int, str]:
+    leader = journey.new_page()
     log_in(leader, "leader")
     leader.goto(f"/products/{product}")
     expect(leader.get_by_test_id("no-open-groups")).to_be_visible()
-    phone.shot(leader, "product-group-offer")
-    leader.get_by_test_id("start-group").tap()                                    # start a group of 3
+    journey.shot(leader, "product-group-offer")
+    journey.press(leader.get_by_test_id("start-group"))                          # start a group of 3
     leader.wait_for_url(re.compile(rf".*/products/{product}/buy\?start=1$"))
-    expect(leader.get_by_test_id("checkout-total")).to_contain_text("99")  # the group price
+    expect(leader.get_by_test_id("checkout-total")).to_contain_text("99")        # the group price
     _fill_address(leader)
-    phone.shot(leader, "group-checkout")
-    leader.get_by_test_id("checkout-submit").tap()
+    journey.shot(leader, "group-checkout")
+    journey.press(leader.get_by_test_id("checkout-submit"))
     order_id = _pay_in_sandbox(leader)
-    leader.get_by_test_id("order-group").tap()
+    journey.press(leader.get_by_test_id("order-group"))
     leader.wait_for_url(re.compile(r".*/groups/\d+$"))
     group_id = int(re.search(r"/groups/(\d+)$", leader.url).group(1))
     expect(leader.get_by_test_id("group-needed")).to_have_attribute("data-needed", "2")
     return leader, order_id, group_id, _share_sheet_path(leader)
 
 
-def _join_through(phone, short_path, username, group_id) -> int:
-    page = phone.new_page()
+def _join_through(journey, short_path, username, group_id) -> int:
+    page = journey.new_page()
     page.goto(short_path)
     page.wait_for_url(re.compile(rf".*/groups/{group_id}$"))
-    page.get_by_test_id("join-group").tap()
+    journey.press(page.get_by_test_id("join-group"))
     _log_in_here(page, username)
     page.wait_for_url(re.compile(rf".*/buy\?group={group_id}$"))
     expect(page.get_by_test_id("group-terms")).to_be_visible()
     _fill_address(page)
-    page.get_by_test_id("checkout-submit").tap()
+    journey.press(page.get_by_test_id("checkout-submit"))
     return _pay_in_sandbox(page)
 
 
@@ -198,40 +198,40 @@ def group_world(make_user, make_product):
                         group_price_cents=9900, group_size=3)
 
 
-def test_a_group_of_three_fills_through_its_share_link(phone, app, group_world):
+def test_a_group_of_three_fills_through_its_share_link(journey, app, group_world):
     from app.orders import states
 
     product = group_world
-    leader, first, group_id, short_path = _start_group_and_share(phone, product)
-    phone.shot(leader, "group-share-sheet")
+    leader, first, group_id, short_path = _start_group_and_share(journey, product)
+    journey.shot(leader, "group-share-sheet")
     leader.goto(f"/groups/{group_id}")
     expect(leader.get_by_test_id("countdown")).to_contain_text(re.compile(r"\d\d:\d\d:\d\d"))  # the live countdown
-    phone.shot(leader, "group-open")
+    journey.shot(leader, "group-open")
 
-    orders = [first] + [_join_through(phone, short_path, name, group_id) for name in ("bee", "cee")]
+    orders = [first] + [_join_through(journey, short_path, name, group_id) for name in ("bee", "cee")]
     leader.reload()
     group = leader.get_by_test_id("group")
     expect(group).to_have_attribute("data-status", "filled")
     expect(leader.get_by_test_id("group-filled")).to_be_visible()
     expect(leader.locator('[data-testid="group-member"][data-status="paid"]')).to_have_count(3)
-    phone.shot(leader, "group-filled")
+    journey.shot(leader, "group-filled")
     assert _order_statuses(app, orders) == ["paid"] * 3
 
-    seller = phone.new_page()                                                     # the seller may ship all three
+    seller = journey.new_page()                                                  # the seller may ship all three
     log_in(seller, "fruit_shop")
     for order_id in orders:
         seller.goto(f"/orders/{order_id}")
         expect(seller.get_by_test_id("action-ship")).to_be_visible()
     assert "ship" in states.allowed_actions("paid", states.SELLER, refund_requested=False)
-    phone.shot(seller, "group-seller-order")
+    journey.shot(seller, "group-seller-order")
 
 
-def test_an_unfilled_group_expires_and_refunds_its_members(phone, app, group_world):
+def test_an_unfilled_group_expires_and_refunds_its_members(journey, app, group_world):
     from app.sharing.models import GroupBuy
 
     product = group_world
-    leader, first, group_id, short_path = _start_group_and_share(phone, product)
-    second = _join_through(phone, short_path, "bee", group_id)
+    leader, first, group_id, short_path = _start_group_and_share(journey, product)
+    second = _join_through(journey, short_path, "bee", group_id)
     leader.goto(f"/groups/{group_id}")
     expect(leader.get_by_test_id("group-needed")).to_have_attribute("data-needed", "1")
     with app.app_context():                                                      # the deadline passes
@@ -241,10 +241,10 @@ def test_an_unfilled_group_expires_and_refunds_its_members(phone, app, group_wor
     expect(leader.get_by_test_id("group")).to_have_attribute("data-status", "expired")
     expect(leader.get_by_test_id("group-expired")).to_be_visible()
     expect(leader.locator('[data-testid="group-member"][data-status="refunded"]')).to_have_count(2)
-    phone.shot(leader, "group-expired")
+    journey.shot(leader, "group-expired")
     assert _order_statuses(app, [first, second]) == ["refunded", "refunded"]
     leader.goto(f"/orders/{first}")
     expect(leader.get_by_test_id("order-status")).to_have_attribute("data-status", "refunded")
     leader.goto("/notifications")
     expect(leader.locator('[data-testid="notification"][data-kind="group_expired"]')).to_be_visible()
-    phone.shot(leader, "group-expired-notification")
+    journey.shot(leader, "group-expired-notification")
