@@ -1,9 +1,12 @@
 """A small cache for domains: Redis when REDIS_URL is configured, else an in-process TTL LRU.
 
 Values are JSON (dicts, lists, strings, numbers), so both backends hand back the same plain data
-and a caller can never mutate what another request reads. A cache is an optimisation only: every
-Redis error (down, slow, refused) is logged once, and the process uses its own in-memory cache
-for CACHE_REDIS_RETRY_SECONDS before trying Redis again; no exception reaches the request.
+and a caller can never mutate what another request reads. The in-process cache keeps each value
+as JSON would return it, marshalled: reading it back is several times faster than parsing JSON.
+
+A cache is an optimisation only: every Redis error (down, slow, refused) is logged once, and the
+process uses its own in-memory cache for CACHE_REDIS_RETRY_SECONDS before trying Redis again; no
+exception reaches the request.
 
     from app.cache import cache
     page = cache().get(key)
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
+import marshal
 import threading
 import time
 from collections import OrderedDict
@@ -26,7 +30,7 @@ from flask import Flask, current_app
 log = logging.getLogger(__name__)
 
 PREFIX = "zhongcao:cache:"
-DEFAULT_MAX_ENTRIES = 2048
+DEFAULT_MAX_ENTRIES = 20_000
 
 
 class LocalCache:
@@ -50,12 +54,15 @@ class LocalCache:
                 del self._entries[key]
                 return None
             self._entries.move_to_end(key)
-        return json.loads(payload)
+        return marshal.loads(payload)  # noqa: S302  # nosec B302  # bytes set() marshalled in this process
+
+    def get_many(self, keys: list[str]) -> list[Any | None]:
+        return [self.get(key) for key in keys]
 
     def set(self, key: str, value: Any, ttl: float) -> None:
         if ttl <= 0:
             return
-        payload = json.dumps(value, separators=(",", ":"))
+        payload = marshal.dumps(json.loads(json.dumps(value)))  # exactly what JSON hands back
         with self._lock:
             self._entries[key] = (self.clock() + ttl, payload)
             self._entries.move_to_end(key)
@@ -108,6 +115,19 @@ class RedisCache:
             return self.fallback.get(key)
         return None if payload is None else json.loads(payload)
 
+    def get_many(self, keys: list[str]) -> list[Any | None]:
+        """Values for ``keys`` in one round trip (MGET), None where missing."""
+        if not keys:
+            return []
+        if not self.available:
+            return self.fallback.get_many(keys)
+        try:
+            payloads = self.client.mget([PREFIX + key for key in keys])
+        except self.errors as error:
+            self._failed(error)
+            return self.fallback.get_many(keys)
+        return [None if payload is None else json.loads(payload) for payload in payloads]
+
     def set(self, key: str, value: Any, ttl: float) -> None:
         if ttl <= 0:
             return
@@ -126,6 +146,18 @@ class RedisCache:
             return
         try:
             self.client.delete(PREFIX + key)
+        except self.errors as error:
+            self._failed(error)
+
+    def clear(self) -> None:
+        """Drop every entry of this cache (its own key prefix only), and the fallback's."""
+        self.fallback.clear()
+        if not self.available:
+            return
+        try:
+            keys = list(self.client.scan_iter(match=PREFIX + "*", count=1000))
+            if keys:
+                self.client.delete(*keys)
         except self.errors as error:
             self._failed(error)
 

@@ -68,6 +68,9 @@ def _clean(app) -> None:
                     conn.execute(table.delete())
                 if conn.execute(text("SELECT name FROM sqlite_master WHERE name='sqlite_sequence'")).first():
                     conn.execute(text("DELETE FROM sqlite_sequence"))
+    store = app.extensions.pop("zhongcao_cache", None)  # cached cards and lists name ids the next test reuses
+    if store is not None:
+        store.clear()
     shutil.rmtree(app.config["MEDIA_DIR"], ignore_errors=True)
     close_searchers()
     shutil.rmtree(app.config["SEARCH_INDEX_DIR"], ignore_errors=True)

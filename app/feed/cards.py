@@ -49,9 +49,9 @@ def stamp(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
-def card(note, *, score: float, explored: bool, sponsored: bool, verified: bool, signals: dict,
-         affinity: bool = False) -> dict:
-    """The cacheable card of a Note (with its author and cover loaded)."""
+def card(note, *, sponsored: bool, verified: bool, signals: dict) -> dict:
+    """The cacheable card of a Note (with its author and cover loaded); a page adds the note's
+    place in its snapshot (score, explored, affinity)."""
     author, cover = note.author, note.cover
     return {
         "id": note.id, "author_id": note.author_id, "title": note.title, "is_draft": note.is_draft,
@@ -59,8 +59,7 @@ def card(note, *, score: float, explored: bool, sponsored: bool, verified: bool,
         "product_id": note.product_id,
         "author": [author.id, author.username, author.display_name, author.avatar_key],
         "cover": [cover.id, cover.key, cover.width, cover.height] if cover else None,
-        "score": score, "explored": explored, "sponsored": sponsored, "verified": verified,
-        "signals": signals, "affinity": affinity,
+        "sponsored": sponsored, "verified": verified, "signals": signals,
     }
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections import Counter, deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class Weights:
     exploration_min_trust: float = 0.02  # even a newcomer needs someone's endorsement
 
 
-@dataclass
+@dataclass(slots=True)
 class Candidate:
     note_id: int
     author_id: int
@@ -49,22 +49,23 @@ class Candidate:
     author_flagged: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class Ranked:
     candidate: Candidate
     score: float
     explored: bool = False
-    terms: dict[str, float] = field(default_factory=dict)
 
 
-def terms(c: Candidate, w: Weights) -> dict[str, float]:
-    return {
-        "engagement": w.engagement * math.log1p(max(c.engagement, 0.0)),
-        "author": w.author_trust * math.log1p(max(c.author_trust, 0.0)),
-        "verified": w.verified if c.author_bought else 0.0,
-        "affinity": w.affinity * math.log1p(max(c.affinity, 0.0)),
-        "decay": -math.log(2) * max(c.age_hours, 0.0) / w.half_life_hours,
-    }
+def score(c: Candidate, w: Weights) -> float:
+    """The sum of logs in this module's docstring."""
+    return (w.engagement * math.log1p(max(c.engagement, 0.0))
+            + w.author_trust * math.log1p(max(c.author_trust, 0.0))
+            + (w.verified if c.author_bought else 0.0)
+            + w.affinity * math.log1p(max(c.affinity, 0.0))
+            - LN2 * max(c.age_hours, 0.0) / w.half_life_hours)
+
+
+LN2 = math.log(2)
 
 
 def exploration_slots(w: Weights) -> set[int]:
@@ -77,10 +78,7 @@ def rank(candidates: list[Candidate], w: Weights, explore: bool = True, limit: i
     """Candidates in feed order. Best score first, except that no author gets more than
     ``author_cap`` places in a window (their extra notes wait for a later window), and with
     ``explore`` a share of each window goes to the best notes of eligible newcomers."""
-    scored = []
-    for c in candidates:
-        t = terms(c, w)
-        scored.append(Ranked(c, sum(t.values()), terms=t))
+    scored = [Ranked(c, score(c, w)) for c in candidates]
     scored.sort(key=lambda r: (-r.score, -r.candidate.note_id))
     limit = len(scored) if limit is None else min(limit, len(scored))
     newcomers = _Queue([r for r in scored if explore and _eligible_newcomer(r.candidate, w)])

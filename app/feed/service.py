@@ -1,11 +1,11 @@
-"""Feed reads. Home and Discover are ranked by trust (``ranking``) from precomputed scores;
-profiles, boards, tags and product pages list newest first.
+"""Feed reads. Home and Discover are ranked by trust (``ranking``) from precomputed scores over
+``candidates``; profiles, boards, tags and product pages list newest first.
 
 A ranked feed is a snapshot: the first page ranks the candidates once and stores the order, and
 the cursor names the snapshot and a position in it, so later pages never repeat or skip a note
 while scores change. Discover's snapshot is shared and rebuilt when it is older than
 FEED_SNAPSHOT_SECONDS; Home's is built per reader. A page costs a fixed number of queries
-whatever its size.
+whatever its size; a note's card is cached once for every page that shows it.
 """
 
 from __future__ import annotations
@@ -18,21 +18,20 @@ from flask import current_app
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, delete, func, literal, or_, select, union_all
-from sqlalchemy.orm import Session, aliased, selectinload
+from sqlalchemy import and_, delete, func, insert, literal, or_, select, union_all
+from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.models import User
 from app.cache import cache
 from app.db import utcnow, write_transaction
 from app.errors import Invalid
-from app.feed import cards, ranking
+from app.feed import candidates, cards, ranking
 from app.feed.models import FeedSnapshot
 from app.notes.models import Note
 from app.notes.service import published_notes, visible_notes
 from app.pagination import Page, decode_cursor, encode_cursor
 from app.social import service as social
-from app.social.models import Collect, Comment, Follow, Like
-from app.trust.models import NoteScore, UserTrust
+from app.social.models import Collect, Follow, Like
 
 KINDS = ("following", "discover")
 MAX_LIMIT = 50
@@ -120,8 +119,12 @@ def get_feed(session: Session, kind: str, viewer: User | None, cursor: str | Non
         page = _page_data(session, kind, viewer, snapshot_id, entries, offset, limit)
         store.set(key, page, ttl)
     fresh = _fresh(session, viewer, [card["id"] for card in page["cards"]])
-    if any(card["id"] in fresh and fresh[card["id"]][0] != card["updated_at"] for card in page["cards"]):
-        page = _page_data(session, kind, viewer, snapshot_id, None, offset, limit)  # edited since cached
+    edited = [card["id"] for card in page["cards"]
+              if card["id"] in fresh and fresh[card["id"]][0] != card["updated_at"]]
+    if edited:  # since its card was cached
+        for note_id in edited:
+            store.delete(f"feed:card:{note_id}")
+        page = _page_data(session, kind, viewer, snapshot_id, None, offset, limit)
         store.set(key, page, ttl)
     shown = [card for card in page["cards"] if card["id"] in fresh]
     ids = [card["id"] for card in shown]
@@ -151,31 +154,49 @@ def page_cache_seconds() -> float:
 
 def _page_data(session: Session, kind: str, viewer: User | None, snapshot_id: int, entries: list | None,
                offset: int, limit: int) -> dict:
-    """The cacheable part of one page: cards for the snapshot's window, hidden notes included (each
-    request filters by what its viewer may see)."""
+    """The cacheable part of one page: cards for the snapshot's window with their places, hidden
+    notes included (each request filters by what its viewer may see)."""
     if entries is None:
         items = session.scalar(select(FeedSnapshot.items).where(FeedSnapshot.id == snapshot_id))
         if items is None:
             raise _expired()
         entries = json.loads(items)
     window = entries[offset:offset + limit]
-    ids = [entry[0] for entry in window]
-    loaded = session.scalars(select(Note).where(Note.id.in_(ids), Note.is_draft.is_(False))
-                             .options(selectinload(Note.author), selectinload(Note.cover))) if ids else []
-    by_id = {n.id: n for n in loaded}
-    notes = [by_id[i] for i in ids if i in by_id]
-    sponsored, verified = commerce_flags(session, notes)
-    signals = _signals(session, notes)
+    found = note_cards(session, [entry[0] for entry in window])
     # Home snapshots record whether the reader interacts with each author (fourth field).
     affinity = {entry[0]: bool(entry[3]) for entry in window if len(entry) > 3}
-    if kind == "following" and len(affinity) < len(window) and notes:
-        scores = affinity_with(session, viewer, list({n.author_id for n in notes}))
-        affinity = {n.id: affinity.get(n.id, scores.get(n.author_id, 0) > 0) for n in notes}
-    placed = {entry[0]: entry for entry in window}
+    if kind == "following" and len(affinity) < len(window) and found:
+        scores = candidates.affinity_with(session, viewer, list({card["author_id"] for card in found.values()}))
+        affinity = {i: affinity.get(i, scores.get(card["author_id"], 0) > 0) for i, card in found.items()}
     return {"more": offset + limit < len(entries), "cards": [
-        cards.card(n, score=placed[n.id][1], explored=bool(placed[n.id][2]), sponsored=n.id in sponsored,
-                   verified=n.id in verified, signals=signals[n.id], affinity=affinity.get(n.id, False))
-        for n in notes]}
+        {**found[note_id], "score": score, "explored": bool(explored), "affinity": affinity.get(note_id, False)}
+        for note_id, score, explored, *_rest in window if note_id in found]}
+
+
+def note_cards(session: Session, note_ids: list[int]) -> dict[int, dict]:
+    """note id -> its card (cards.card), the same for every reader and snapshot, so cached per note
+    and shared by every Home and Discover page that shows it. Drafts and unknown ids are left out."""
+    store, ttl = cache(), card_cache_seconds()
+    keys = [f"feed:card:{note_id}" for note_id in note_ids]
+    found = {} if ttl <= 0 else {
+        note_id: card for note_id, card in zip(note_ids, store.get_many(keys), strict=True) if card is not None}
+    missing = [note_id for note_id in note_ids if note_id not in found]
+    if missing:
+        notes = list(session.scalars(select(Note).where(Note.id.in_(missing), Note.is_draft.is_(False))
+                                     .options(selectinload(Note.author), selectinload(Note.cover))))
+        sponsored, verified = commerce_flags(session, notes)
+        signals = candidates.note_signals(session, notes)
+        for note in notes:
+            card = found[note.id] = cards.card(note, sponsored=note.id in sponsored, verified=note.id in verified,
+                                               signals=signals[note.id])
+            store.set(f"feed:card:{note.id}", card, ttl)
+    return found
+
+
+def card_cache_seconds() -> float:
+    """Cards outlive one snapshot, so no longer than a snapshot is reused (0 in tests: a test sees its
+    own writes) nor than FEED_PAGE_CACHE_SECONDS."""
+    return min(page_cache_seconds(), float(current_app.config["FEED_SNAPSHOT_SECONDS"]))
 
 
 def _fresh(session: Session, viewer: User | None, note_ids: list[int]) -> dict[int, tuple]:
@@ -302,27 +323,27 @@ def _snapshot_for(session: Session, kind: str, viewer: User | None,
         FeedSnapshot.created_at > utcnow() - settings()["fresh_for"]).order_by(FeedSnapshot.id.desc()).limit(1)).first()
     if latest is not None:
         return latest.id, latest.created_at, 0, None
-    snapshot = build_snapshot(session, kind, viewer if kind == "following" else None)
-    return snapshot.id, snapshot.created_at, 0, json.loads(snapshot.items)
+    snapshot_id, created_at, items = build_snapshot(session, kind, viewer if kind == "following" else None)
+    return snapshot_id, created_at, 0, items
 
 
-def build_snapshot(session: Session, kind: str, viewer: User | None) -> FeedSnapshot:
-    """Rank the candidates now and store the order (its own short transaction)."""
+def build_snapshot(session: Session, kind: str, viewer: User | None) -> tuple[int, datetime, list]:
+    """Rank the candidates now and store the order (its own short transaction): (id, created_at, items)."""
     config = settings()
-    candidates = _candidates(session, kind, viewer, config)
-    ranked = ranking.rank(candidates, config["weights"], explore=kind == "discover", limit=config["length"])
+    found = candidates.home(session, viewer, config) if kind == "following" else candidates.discover(session, config)
+    ranked = ranking.rank(found, config["weights"], explore=kind == "discover", limit=config["length"])
     if kind == "following":  # Home also records the reader's affinity with each author, for the reasons
         items = [[r.candidate.note_id, round(r.score, 4), 1 if r.explored else 0, 1 if r.candidate.affinity > 0 else 0]
                  for r in ranked]
     else:
         items = [[r.candidate.note_id, round(r.score, 4), 1 if r.explored else 0] for r in ranked]
-    snapshot = FeedSnapshot(kind=kind, viewer_id=viewer.id if viewer else None,
-                            items=json.dumps(items, separators=(",", ":")))
+    values = {"kind": kind, "viewer_id": viewer.id if viewer else None, "created_at": utcnow(),
+              "items": json.dumps(items, separators=(",", ":"))}
     # BEGIN IMMEDIATE, not an upgrade of the read transaction above: on SQLite that upgrade fails
     # at once with "database is locked" when another process wrote since the reads began.
     with write_transaction(session):
-        session.add(snapshot)
-    return snapshot
+        snapshot_id = session.execute(insert(FeedSnapshot).values(values).returning(FeedSnapshot.id)).scalar_one()
+    return snapshot_id, values["created_at"], items
 
 
 def forget_home(session: Session, viewer_id: int) -> None:
@@ -337,116 +358,18 @@ def prune_snapshots(session: Session) -> int:
     return gone
 
 
-# Home considers the newest notes of each person followed, not the newest notes overall: one
-# prolific author cannot crowd the others out of the candidates, and the query reads a bounded
-# number of index entries per followee. Readers following few people get more per person, so
-# their Home stays as long as before.
-HOME_PER_AUTHOR = 10
-HOME_MIN_CANDIDATES = 200
-
-
-def _candidates(session: Session, kind: str, viewer: User | None, config: dict) -> list[ranking.Candidate]:
-    columns = (Note.id, Note.author_id, Note.published_at, NoteScore.engagement, NoteScore.trusted_likers,
-               NoteScore.verified_likers, NoteScore.author_bought, UserTrust.score, UserTrust.lockstep,
-               User.created_at)
-
-    def joined(query):
-        return (query.join(User, User.id == Note.author_id)
-                .outerjoin(NoteScore, NoteScore.note_id == Note.id)
-                .outerjoin(UserTrust, UserTrust.user_id == Note.author_id)
-                # visible_notes(None) through the join: its "author_id IN (non-suspended users)" leads
-                # SQLite to read every note by author and sort them all instead of walking ix_notes_feed.
-                .where(Note.is_draft.is_(False), Note.hidden_at.is_(None), User.suspended_at.is_(None)))
-
-    now = utcnow()
-    since = now - config["max_age"]
-    query = joined(select(*columns).select_from(Note))
-    affinity: dict[int, float] = {}
-    rows = []
-    if kind == "following":
-        followed = select(Follow.followee_id).where(Follow.follower_id == viewer.id)
-        query = query.where(Note.author_id.in_(followed))
-        affinity = affinity_with(session, viewer, followed)
-        minimum = min(int(current_app.config.get("FEED_HOME_MIN_CANDIDATES", HOME_MIN_CANDIDATES)),
-                      config["candidates"])
-        per_author = max(int(current_app.config.get("FEED_HOME_PER_AUTHOR", HOME_PER_AUTHOR)),
-                         -(-minimum // _followee_count(session, viewer)))
-        newest = aliased(Note)
-        of_each = (select(newest.id).where(newest.author_id == Follow.followee_id, newest.published_at >= since)
-                   .order_by(newest.published_at.desc(), newest.id.desc()).limit(per_author).correlate(Follow))
-        per_followee = joined(select(*columns).select_from(Follow).join(Note, Note.id.in_(of_each))
-                              .where(Follow.follower_id == viewer.id))
-        rows = session.execute(per_followee.order_by(Note.published_at.desc(), Note.id.desc())
-                               .limit(config["candidates"])).all()
-        wanted = minimum
-    else:
-        newest_first = query.order_by(Note.published_at.desc(), Note.id.desc()).limit(config["candidates"])
-        # Within the recent window the (published_at, id) index stops the scan early.
-        rows = session.execute(newest_first.where(Note.published_at >= since)).all()
-        wanted = config["candidates"]
-    if len(rows) < wanted:
-        # A quiet community (or a reader whose people post little) tops up with older notes.
-        older = query.where(Note.published_at < since).order_by(Note.published_at.desc(), Note.id.desc())
-        rows += session.execute(older.limit(wanted - len(rows))).all()
-    return [ranking.Candidate(
-        note_id=note_id, author_id=author_id, age_hours=(now - published).total_seconds() / 3600,
-        engagement=engagement or 0.0, trusted_likers=trusted or 0, verified_likers=verified or 0,
-        author_bought=bool(bought), author_trust=trust or 0.0, author_flagged=bool(flagged),
-        new_creator=now - joined_at < config["new_creator"], affinity=affinity.get(author_id, 0.0))
-        for note_id, author_id, published, engagement, trusted, verified, bought, trust, flagged, joined_at in rows]
-
-
-def _followee_count(session: Session, viewer: User) -> int:
-    return session.scalar(select(func.count()).select_from(Follow).where(Follow.follower_id == viewer.id)) or 1
-
-
-def affinity_with(session: Session, viewer: User, authors) -> dict[int, float]:
-    """How much the viewer interacts with each of ``authors`` (a select of user ids): their likes,
-    collects and comments on those authors' notes."""
-    interactions = union_all(
-        select(Like.note_id.label("note_id")).where(Like.user_id == viewer.id),
-        select(Collect.note_id).where(Collect.user_id == viewer.id),
-        select(Comment.note_id).where(Comment.author_id == viewer.id),
-    ).subquery()
-    return dict(session.execute(
-        select(Note.author_id, func.count()).join(interactions, interactions.c.note_id == Note.id)
-        .where(Note.author_id.in_(authors)).group_by(Note.author_id)).all())
-
-
-def _signals(session: Session, notes) -> dict[int, dict]:
-    """The viewer-independent ranking signals of each note (note scores, the author's trust), as
-    keyword arguments of ranking.Candidate."""
-    if not notes:
-        return {}
-    ids = [n.id for n in notes]
-    scores = {row.note_id: row for row in session.execute(
-        select(NoteScore.note_id, NoteScore.engagement, NoteScore.author_bought, NoteScore.trusted_likers,
-               NoteScore.verified_likers).where(NoteScore.note_id.in_(ids)))}
-    trust = dict(session.execute(select(UserTrust.user_id, UserTrust.score)
-                                 .where(UserTrust.user_id.in_({n.author_id for n in notes}))).all())
-    out = {}
-    for note in notes:
-        score = scores.get(note.id)
-        out[note.id] = {"engagement": score.engagement if score else 0.0,
-                        "author_trust": trust.get(note.author_id, 0.0),
-                        "author_bought": bool(score and score.author_bought),
-                        "trusted_likers": score.trusted_likers if score else 0,
-                        "verified_likers": score.verified_likers if score else 0}
-    return out
-
-
 def explain(session: Session, viewer: User | None, notes: list[Note], following: bool = False,
             explored: set[int] = frozenset()) -> dict[int, list[tuple[str, int]]]:
     """Why each note is shown to this viewer, from the same terms the ranking used."""
     if not notes:
         return {}
-    signals = _signals(session, notes)
+    signals = candidates.note_signals(session, notes)
     liked_by_followees: dict[int, int] = {}
     affinity: dict[int, float] = {}
     if viewer is not None and viewer.is_authenticated:
         liked_by_followees = followees_liked(session, viewer, [n.id for n in notes])
         if following:
-            affinity = affinity_with(session, viewer, [n.author_id for n in notes])
+            affinity = candidates.affinity_with(session, viewer, [n.author_id for n in notes])
     now = utcnow()
     out = {}
     for note in notes:

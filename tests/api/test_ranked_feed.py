@@ -384,3 +384,77 @@ def test_an_edited_title_replaces_the_cached_card(app, client, world, monkeypatc
         note.title, note.updated_at = "週末野餐（更新）", utcnow()
         db.session.commit()
     assert "週末野餐（更新）" in [item["title"] for item in feed(client, kind="discover", limit=10)["items"]]
+
+
+# ---- Home candidates from per-author lists cached across readers (app/feed/candidates.py) ----
+
+def _home_candidates(app, username) -> list[tuple]:
+    from app.accounts.models import User
+    from app.feed import candidates, service
+
+    with app.app_context():
+        reader = db.session.scalar(select(User).where(User.username == username))
+        found = candidates.home(db.session, reader, service.settings())
+        return sorted((c.note_id, c.author_id, round(c.age_hours, 3), c.engagement, c.author_trust, c.author_bought,
+                       c.trusted_likers, c.verified_likers, c.affinity, c.new_creator, c.author_flagged)
+                      for c in found)
+
+
+@pytest.mark.parametrize("redis", [False, True])
+def test_cached_author_lists_give_home_exactly_what_the_database_does(app, world, monkeypatch, count_queries,
+                                                                      redis):
+    if redis:
+        from tests.unit.test_cache import REDIS_URL, redis_up
+
+        require(redis_up(), "Redis at 127.0.0.1:6379 is not running")
+        monkeypatch.setitem(app.config, "REDIS_URL", REDIS_URL)
+    uncached = {name: _home_candidates(app, name) for name in ("honest0", "honest1", "ring1")}  # the cache is off
+    assert uncached["honest0"] and uncached["ring1"]
+    monkeypatch.setitem(app.config, "FEED_SNAPSHOT_SECONDS", 60)
+    assert _home_candidates(app, "honest0") == uncached["honest0"]  # fills the cache with honest0's people
+    count_queries.statements.clear()
+    # honest1 follows honest2, honest4 and the writer; honest0 follows honest1, honest3 and the writer: the
+    # writer's list comes from the cache, the other two from one query.
+    assert _home_candidates(app, "honest1") == uncached["honest1"]
+    lists = [s for s in count_queries.statements if "LIMIT" in s and "notes_1" in s]
+    assert len(lists) == 1, count_queries.statements
+    count_queries.statements.clear()
+    assert _home_candidates(app, "honest0") == uncached["honest0"]  # everyone cached now
+    assert not [s for s in count_queries.statements if "notes_1" in s]
+    assert _home_candidates(app, "ring1") == uncached["ring1"]
+
+
+def test_a_cached_author_list_too_short_for_a_reader_is_read_again(app, world, make_note, monkeypatch):
+    from app.accounts.models import User
+    from app.feed import candidates, service
+
+    monkeypatch.setitem(app.config, "FEED_SNAPSHOT_SECONDS", 60)
+    for i in range(4):
+        make_note("writer", title=f"露營筆記{i}")
+    with app.app_context():
+        writer = db.session.scalar(select(User.id).where(User.username == "writer"))
+        config = service.settings()
+        since = NOW - config["max_age"]
+        two = candidates.author_lists(db.session, [writer], 2, since, config)[writer]
+        assert len(two["notes"]) == 2
+        four = candidates.author_lists(db.session, [writer], 4, since, config)[writer]  # 2 cached: not enough
+        assert len(four["notes"]) == 4 and four["notes"][:2] == two["notes"]
+        again = candidates.author_lists(db.session, [writer], 3, since, config)[writer]  # 4 cached serve 3
+        assert again == four
+        all_of_them = candidates.author_lists(db.session, [writer], 10, since, config)[writer]
+        assert len(all_of_them["notes"]) == 5  # the writer has 5 in all: a list shorter than asked is complete
+        assert candidates.author_lists(db.session, [writer], 50, since, config)[writer] == all_of_them
+
+
+def test_a_suspended_authors_notes_leave_home_even_from_a_cached_list(app, client, world, monkeypatch):
+    from app.accounts.models import User
+
+    monkeypatch.setitem(app.config, "FEED_SNAPSHOT_SECONDS", 60)
+    token = _token_for(client, "honest0")
+    assert "輕量帳篷開箱" in [item["title"] for item in feed(client, token, kind="following")["items"]]
+    with app.app_context():
+        db.session.scalar(select(User).where(User.username == "writer")).suspended_at = NOW
+        db.session.commit()
+    assert "輕量帳篷開箱" not in [item["title"] for item in feed(client, token, kind="following")["items"]]
+    monkeypatch.setitem(app.config, "FEED_SNAPSHOT_SECONDS", 0)  # a fresh ranking leaves them out too
+    assert "輕量帳篷開箱" not in [item["title"] for item in feed(client, token, kind="following")["items"]]

@@ -106,3 +106,25 @@ def test_app_cache_follows_redis_url(app, monkeypatch, url):
         store = cache()
         assert isinstance(store, RedisCache if url else LocalCache)
         assert cache() is store  # one per process
+
+
+def test_local_values_come_back_as_json_would_return_them():
+    store = LocalCache()
+    store.set("entry", {"ids": (1, 2), 7: "七", "nested": [{"ok": True, "none": None, "f": 1.5}]}, ttl=60)
+    assert store.get_many(["entry", "missing"]) == [
+        {"ids": [1, 2], "7": "七", "nested": [{"ok": True, "none": None, "f": 1.5}]}, None]
+    with pytest.raises(TypeError):
+        store.set("bad", {"when": time}, ttl=60)  # what JSON cannot hold is refused, as Redis refuses it
+
+
+def test_redis_get_many_and_clear_touch_only_this_caches_keys():
+    require(redis_up(), "Redis at 127.0.0.1:6379 is not running")
+    store = make_cache({"REDIS_URL": REDIS_URL, "REDIS_SOCKET_TIMEOUT": 0.5})
+    key, foreign = f"test:{uuid.uuid4().hex}", f"someone-else:{uuid.uuid4().hex}"
+    store.client.set(foreign, "theirs", ex=60)
+    store.set(key, {"ids": (1, 2)}, ttl=60)
+    assert store.get_many([key, key + ":missing"]) == [{"ids": [1, 2]}, None]
+    assert store.get_many([]) == []
+    store.clear()
+    assert store.get(key) is None and store.client.get(foreign) == b"theirs"
+    store.client.delete(foreign)
