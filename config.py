@@ -100,6 +100,7 @@ class Config:
     # shared through Redis and `make worker` runs the jobs. Redis down: both fall back, no 5xx.
     REDIS_URL = _env("REDIS_URL")
     REDIS_SOCKET_TIMEOUT = float(_env("REDIS_SOCKET_TIMEOUT", 0.5))  # seconds; a request never waits longer
+    CACHE_MAX_ENTRIES = _env_int("CACHE_MAX_ENTRIES", 20_000)  # in-process cache (app/cache.py), per process
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     JOBS_QUEUE = _env("JOBS_QUEUE", "zhongcao")
     JOBS_THREADS = _env_int("JOBS_THREADS", 2)  # in-process fallback threads per process

@@ -62,6 +62,15 @@ def percent(basis_points: int) -> str:
     return format_decimal(Decimal(basis_points) / 100, format="#,##0.##") + "%"
 
 
+def card_text() -> dict[str, str]:
+    """The words every note card repeats, translated once per request rather than on each of a
+    page's cards."""
+    if "card_text" not in g:
+        g.card_text = {"why": _("Why you see this"), "ad": _("Ad · partnership"),
+                       "verified": _("Verified purchase"), "draft": _("Draft")}
+    return g.card_text
+
+
 def init_app(app: Flask) -> None:
     from app.feed.service import why
     from app.moderation.service import REASON_LABELS
@@ -71,6 +80,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["image_size"] = image_size
     app.jinja_env.globals["report_reasons"] = REASON_LABELS
     app.jinja_env.globals["why_you_see"] = why
+    app.jinja_env.globals["card_text"] = card_text
     app.jinja_env.filters["rich_text"] = rich_text
     app.jinja_env.filters["hashtags"] = text.hashtags
     app.jinja_env.filters["when"] = when

@@ -232,11 +232,10 @@ def issue_token(session: Session, user: User, name: str = "") -> str:
 def user_for_token(session: Session, raw_token: str) -> User | None:
     if not raw_token or not raw_token.startswith(TOKEN_PREFIX) or len(raw_token) > 200:
         return None
-    token = session.scalar(
-        select(ApiToken).where(ApiToken.token_hash == _token_digest(raw_token), ApiToken.revoked_at.is_(None))
-    )
-    user = session.get(User, token.user_id) if token else None
-    return user if user is not None and user.suspended_at is None else None
+    return session.scalar(
+        select(User).join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == _token_digest(raw_token), ApiToken.revoked_at.is_(None),
+               User.suspended_at.is_(None)))
 
 
 def revoke_token(session: Session, raw_token: str) -> None:

@@ -10,6 +10,7 @@ whatever its size; a note's card is cached once for every page that shows it.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -18,7 +19,7 @@ from flask import current_app
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, delete, func, insert, literal, or_, select, union_all
+from sqlalchemy import and_, bindparam, delete, func, insert, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.models import User
@@ -31,7 +32,7 @@ from app.notes.models import Note
 from app.notes.service import published_notes, visible_notes
 from app.pagination import Page, decode_cursor, encode_cursor
 from app.social import service as social
-from app.social.models import Collect, Follow, Like
+from app.social.models import Follow, Like
 
 KINDS = ("following", "discover")
 MAX_LIMIT = 50
@@ -128,7 +129,8 @@ def get_feed(session: Session, kind: str, viewer: User | None, cursor: str | Non
         store.set(key, page, ttl)
     shown = [card for card in page["cards"] if card["id"] in fresh]
     ids = [card["id"] for card in shown]
-    liked, collected = _viewer_state(session, viewer, ids)
+    state = social.viewer_state(session, viewer, ids)
+    liked, collected = state["liked"], state["collected"]
     by_followees = _followees_liked_cached(session, viewer, position, ids)
     now = utcnow()
     items = []
@@ -203,21 +205,29 @@ def _fresh(session: Session, viewer: User | None, note_ids: list[int]) -> dict[i
     """Of these notes, those the viewer may see now: id -> (updated_at, likes, collects, comments)."""
     if not note_ids:
         return {}
-    rows = session.execute(published_notes(viewer).with_only_columns(
-        Note.id, Note.updated_at, Note.like_count, Note.collect_count, Note.comment_count)
-        .where(Note.id.in_(note_ids)))
+    role = "admin" if viewer is not None and viewer.is_authenticated and viewer.is_admin else (
+        "member" if viewer is not None and viewer.is_authenticated else "anonymous")
+    rows = session.execute(_fresh_query(role), {"viewer": viewer.id if role != "anonymous" else None,
+                                                "notes": list(note_ids)})
     return {row[0]: (cards.stamp(row[1]), row[2], row[3], row[4]) for row in rows}
 
 
-def _viewer_state(session: Session, viewer: User | None, note_ids: list[int]) -> tuple[set[int], set[int]]:
-    """Which of these notes the viewer liked and collected, in one query."""
-    if viewer is None or not viewer.is_authenticated or not note_ids:
-        return set(), set()
-    rows = session.execute(union_all(
-        select(literal(1).label("kind"), Like.note_id.label("note_id"))
-        .where(Like.user_id == viewer.id, Like.note_id.in_(note_ids)),
-        select(literal(2), Collect.note_id).where(Collect.user_id == viewer.id, Collect.note_id.in_(note_ids)))).all()
-    return {n for k, n in rows if k == 1}, {n for k, n in rows if k == 2}
+@dataclass(frozen=True)
+class _Role:
+    """A viewer of one role, whose id is bound per request: lets the visibility rule
+    (notes.service.visible_notes, the one place) be built into a statement once per role."""
+
+    is_authenticated: bool
+    is_admin: bool
+    id = bindparam("viewer")
+
+
+@functools.cache
+def _fresh_query(role: str):
+    viewer = None if role == "anonymous" else _Role(is_authenticated=True, is_admin=role == "admin")
+    return (published_notes(viewer).with_only_columns(
+        Note.id, Note.updated_at, Note.like_count, Note.collect_count, Note.comment_count)
+        .where(Note.id.in_(bindparam("notes", expanding=True))))
 
 
 def _followees_liked_cached(session: Session, viewer: User | None, page_key: str, note_ids: list[int]) -> dict:
@@ -236,11 +246,15 @@ def _followees_liked_cached(session: Session, viewer: User | None, page_key: str
 def followees_liked(session: Session, viewer: User, note_ids: list[int]) -> dict[int, int]:
     """How many people the viewer follows liked each note. From the viewer's follows into the likes
     primary key (user, note): a note liked by thousands costs no more than one liked by few."""
-    return dict(session.execute(
-        select(Like.note_id, func.count()).select_from(Follow)
-        .join(Like, Like.user_id == Follow.followee_id)
-        .where(Follow.follower_id == viewer.id, Like.note_id.in_(note_ids))
-        .group_by(Like.note_id)).all())
+    return dict(session.execute(_followees_liked_query(), {"viewer": viewer.id, "notes": list(note_ids)}).all())
+
+
+@functools.cache
+def _followees_liked_query():
+    return (select(Like.note_id, func.count()).select_from(Follow)
+            .join(Like, Like.user_id == Follow.followee_id)
+            .where(Follow.follower_id == bindparam("viewer"), Like.note_id.in_(bindparam("notes", expanding=True)))
+            .group_by(Like.note_id))
 
 
 def _expired() -> Invalid:
