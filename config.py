@@ -101,6 +101,7 @@ class Config:
     REDIS_URL = _env("REDIS_URL")
     REDIS_SOCKET_TIMEOUT = float(_env("REDIS_SOCKET_TIMEOUT", 0.5))  # seconds; a request never waits longer
     CACHE_MAX_ENTRIES = _env_int("CACHE_MAX_ENTRIES", 20_000)  # in-process cache (app/cache.py), per process
+    CACHE_NAMESPACE = _env("CACHE_NAMESPACE", "zhongcao")  # Redis cache keys: "<namespace>:cache:…"
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     JOBS_QUEUE = _env("JOBS_QUEUE", "zhongcao")
     JOBS_THREADS = _env_int("JOBS_THREADS", 2)  # in-process fallback threads per process
@@ -179,6 +180,8 @@ class TestingConfig(Config):
     FEED_SNAPSHOT_SECONDS = 0  # every first page re-ranks, so a test sees its own writes
     LOG_FORMAT = _env("LOG_FORMAT", "off")  # quiet unless asked
     REDIS_URL = None  # tests that use Redis set it explicitly
+    # Ids restart in every test: this run's cached cards and lists stay apart from any other's.
+    CACHE_NAMESPACE = f"zhongcao-test-{os.getpid()}"
     JOBS_IN_PROCESS_SCHEDULER = False
 
 

@@ -29,7 +29,7 @@ from flask import Flask, current_app
 
 log = logging.getLogger(__name__)
 
-PREFIX = "zhongcao:cache:"
+DEFAULT_NAMESPACE = "zhongcao"
 DEFAULT_MAX_ENTRIES = 20_000
 
 
@@ -85,10 +85,13 @@ class RedisCache:
     """Redis with short socket timeouts; on any Redis error it serves from ``fallback`` (the
     process's LocalCache) for ``retry_seconds`` and then tries Redis again."""
 
-    def __init__(self, url: str, timeout: float, retry_seconds: float, fallback: LocalCache):
+    def __init__(self, url: str, timeout: float, retry_seconds: float, fallback: LocalCache,
+                 namespace: str = DEFAULT_NAMESPACE):
         import redis
 
         self.url = url
+        # Keys are "<namespace>:cache:<key>": deployments (or test runs) sharing one Redis keep apart.
+        self.prefix = f"{namespace}:cache:"
         self.client = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
         self.errors = (redis.exceptions.RedisError, OSError)
         self.retry_seconds = retry_seconds
@@ -109,7 +112,7 @@ class RedisCache:
         if not self.available:
             return self.fallback.get(key)
         try:
-            payload = self.client.get(PREFIX + key)
+            payload = self.client.get(self.prefix + key)
         except self.errors as error:
             self._failed(error)
             return self.fallback.get(key)
@@ -122,7 +125,7 @@ class RedisCache:
         if not self.available:
             return self.fallback.get_many(keys)
         try:
-            payloads = self.client.mget([PREFIX + key for key in keys])
+            payloads = self.client.mget([self.prefix + key for key in keys])
         except self.errors as error:
             self._failed(error)
             return self.fallback.get_many(keys)
@@ -135,7 +138,7 @@ class RedisCache:
             self.fallback.set(key, value, ttl)
             return
         try:
-            self.client.set(PREFIX + key, json.dumps(value, separators=(",", ":")), px=max(int(ttl * 1000), 1))
+            self.client.set(self.prefix + key, json.dumps(value, separators=(",", ":")), px=max(int(ttl * 1000), 1))
         except self.errors as error:
             self._failed(error)
             self.fallback.set(key, value, ttl)
@@ -145,7 +148,7 @@ class RedisCache:
         if not self.available:
             return
         try:
-            self.client.delete(PREFIX + key)
+            self.client.delete(self.prefix + key)
         except self.errors as error:
             self._failed(error)
 
@@ -155,7 +158,7 @@ class RedisCache:
         if not self.available:
             return
         try:
-            keys = list(self.client.scan_iter(match=PREFIX + "*", count=1000))
+            keys = list(self.client.scan_iter(match=self.prefix + "*", count=1000))
             if keys:
                 self.client.delete(*keys)
         except self.errors as error:
@@ -169,7 +172,8 @@ def make_cache(config) -> LocalCache | RedisCache:
     if not url:
         return local
     return RedisCache(url, float(config.get("REDIS_SOCKET_TIMEOUT") or 0.5),
-                      float(config.get("CACHE_REDIS_RETRY_SECONDS") or 5), local)
+                      float(config.get("CACHE_REDIS_RETRY_SECONDS") or 5), local,
+                      config.get("CACHE_NAMESPACE") or DEFAULT_NAMESPACE)
 
 
 def cache(app: Flask | None = None) -> LocalCache | RedisCache:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from flask import Flask, current_app, g, url_for
-from flask_babel import format_date
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.local import LocalProxy
@@ -65,10 +65,12 @@ def percent(basis_points: int) -> str:
 def card_text() -> dict[str, str]:
     """The words every note card repeats, translated once per request rather than on each of a
     page's cards."""
-    if "card_text" not in g:
-        g.card_text = {"why": _("Why you see this"), "ad": _("Ad · partnership"),
-                       "verified": _("Verified purchase"), "draft": _("Draft")}
-    return g.card_text
+    locale = str(get_locale())
+    found = g.get("card_text")
+    if found is None or found[0] != locale:
+        found = g.card_text = (locale, {"why": _("Why you see this"), "ad": _("Ad · partnership"),
+                                        "verified": _("Verified purchase"), "draft": _("Draft")})
+    return found[1]
 
 
 def init_app(app: Flask) -> None:

@@ -392,8 +392,9 @@ def in_process(app, readers: list[tuple[int, str]], requests: int, profile_kind:
         followees = [session.scalar(select(func.count()).select_from(Follow).where(Follow.follower_id == v.id))
                      for v in viewers]
         session.close()
-    print(f"  snapshot build (feed.build_snapshot, median of {len(viewers)}): Discover "
-          f"{statistics.median(builds['discover']):.0f} ms, Home {statistics.median(builds['following']):.0f} ms "
+    print(f"  snapshot build (feed.build_snapshot, median of {len(viewers)}; Home's authors' lists cached by the "
+          f"run above): Discover {statistics.median(builds['discover']):.0f} ms, Home "
+          f"{statistics.median(builds['following']):.0f} ms "
           f"(readers following {min(followees)}-{max(followees)}, median {statistics.median(followees):.0f})")
 
     if profile_kind:

@@ -16,7 +16,7 @@ import functools
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import and_, bindparam, func, select, union_all
+from sqlalchemy import bindparam, func, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from app.accounts.models import User
@@ -33,6 +33,7 @@ from app.trust.models import NoteScore, UserTrust
 # their Home stays as long as before.
 HOME_PER_AUTHOR = 10
 HOME_MIN_CANDIDATES = 200
+BATCH = 5000  # ids bound in one statement
 
 NOTE_COLUMNS = (Note.id, Note.published_at, NoteScore.engagement, NoteScore.trusted_likers,
                 NoteScore.verified_likers, NoteScore.author_bought)
@@ -78,7 +79,8 @@ def home(session: Session, viewer: User, config: dict) -> list[Candidate]:
     if len(out) < minimum:
         # A reader whose people post little tops up with their older notes.
         older = _public(select(Note.author_id, *NOTE_COLUMNS, *AUTHOR_COLUMNS).select_from(Note)).where(
-            Note.author_id.in_(followed), Note.published_at < since)
+            Note.author_id.in_(select(Follow.followee_id).where(Follow.follower_id == viewer.id)),
+            Note.published_at < since)
         rows = session.execute(_newest_first(older).limit(minimum - len(out))).all()
         out += [_candidate(now, new_for, row[0], row[1:7], row[7:], affinity.get(row[0], 0.0)) for row in rows]
     return out
@@ -96,7 +98,9 @@ def author_lists(session: Session, author_ids: list[int], per_author: int, since
              if entry is not None and (entry["limit"] >= per_author or len(entry["notes"]) < entry["limit"])}
     missing = [a for a in author_ids if a not in lists]
     if missing:
-        loaded = _load_author_lists(session, missing, per_author, since)
+        loaded = {}
+        for start in range(0, len(missing), BATCH):  # SQLite takes at most 32,766 parameters
+            loaded |= _load_author_lists(session, missing[start:start + BATCH], per_author, since)
         lists.update(loaded)
         if ttl > 0:
             for author_id, entry in loaded.items():
@@ -123,12 +127,15 @@ def _author_lists_query():
     """Each author (bound: authors) with their newest per_author notes since ``since``: a row per
     note, or one row with no note."""
     newest = aliased(Note)
-    of_each = (select(newest.id).where(newest.author_id == User.id, newest.published_at >= bindparam("since"))
+    # Hidden notes and notes taken back to drafts are left out inside the limit, so a list shorter
+    # than its limit really is all the author has.
+    of_each = (select(newest.id).where(newest.author_id == User.id, newest.published_at >= bindparam("since"),
+                                       newest.is_draft.is_(False), newest.hidden_at.is_(None))
                .order_by(newest.published_at.desc(), newest.id.desc()).limit(bindparam("per_author"))
                .correlate(User))
     return (select(User.id, *AUTHOR_COLUMNS, *NOTE_COLUMNS).select_from(User)
             .outerjoin(UserTrust, UserTrust.user_id == User.id)
-            .outerjoin(Note, and_(Note.id.in_(of_each), Note.is_draft.is_(False), Note.hidden_at.is_(None)))
+            .outerjoin(Note, Note.id.in_(of_each))
             .outerjoin(NoteScore, NoteScore.note_id == Note.id)
             .where(User.id.in_(bindparam("authors", expanding=True)), User.suspended_at.is_(None))
             .order_by(Note.published_at.desc(), Note.id.desc()))
@@ -137,7 +144,11 @@ def _author_lists_query():
 def affinity_with(session: Session, viewer: User, authors: list[int]) -> dict[int, float]:
     """How much the viewer interacts with each of ``authors``: their likes, collects and comments on
     those authors' notes."""
-    return dict(session.execute(_affinity_query(), {"viewer": viewer.id, "authors": list(authors)}).all())
+    authors, out = list(authors), {}
+    for start in range(0, len(authors), BATCH):
+        out |= dict(session.execute(_affinity_query(), {"viewer": viewer.id,
+                                                        "authors": authors[start:start + BATCH]}).all())
+    return out
 
 
 @functools.cache

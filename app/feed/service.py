@@ -29,7 +29,7 @@ from app.errors import Invalid
 from app.feed import candidates, cards, ranking
 from app.feed.models import FeedSnapshot
 from app.notes.models import Note
-from app.notes.service import published_notes, visible_notes
+from app.notes.service import published_notes, viewer_role, visibility, visible_notes
 from app.pagination import Page, decode_cursor, encode_cursor
 from app.social import service as social
 from app.social.models import Follow, Like
@@ -149,8 +149,9 @@ def get_feed(session: Session, kind: str, viewer: User | None, cursor: str | Non
 
 
 def page_cache_seconds() -> float:
-    """How long a ranked page's cards are cached. Visibility and counts are read per request, so
-    this bounds only how long an author's new name or avatar takes to show on cached cards."""
+    """How long a ranked page is cached. Visibility, counts and edits are checked per request, so
+    what a cached page can hold back is an author's new name or avatar and a note's labels and
+    signals: for at most this plus card_cache_seconds (the page may be built from a cached card)."""
     return float(current_app.config.get("FEED_PAGE_CACHE_SECONDS", 60))
 
 
@@ -205,29 +206,18 @@ def _fresh(session: Session, viewer: User | None, note_ids: list[int]) -> dict[i
     """Of these notes, those the viewer may see now: id -> (updated_at, likes, collects, comments)."""
     if not note_ids:
         return {}
-    role = "admin" if viewer is not None and viewer.is_authenticated and viewer.is_admin else (
-        "member" if viewer is not None and viewer.is_authenticated else "anonymous")
+    role = viewer_role(viewer)
     rows = session.execute(_fresh_query(role), {"viewer": viewer.id if role != "anonymous" else None,
                                                 "notes": list(note_ids)})
     return {row[0]: (cards.stamp(row[1]), row[2], row[3], row[4]) for row in rows}
 
 
-@dataclass(frozen=True)
-class _Role:
-    """A viewer of one role, whose id is bound per request: lets the visibility rule
-    (notes.service.visible_notes, the one place) be built into a statement once per role."""
-
-    is_authenticated: bool
-    is_admin: bool
-    id = bindparam("viewer")
-
-
 @functools.cache
 def _fresh_query(role: str):
-    viewer = None if role == "anonymous" else _Role(is_authenticated=True, is_admin=role == "admin")
-    return (published_notes(viewer).with_only_columns(
-        Note.id, Note.updated_at, Note.like_count, Note.collect_count, Note.comment_count)
-        .where(Note.id.in_(bindparam("notes", expanding=True))))
+    """Built once per role (building costs more than the database takes to answer)."""
+    return (select(Note.id, Note.updated_at, Note.like_count, Note.collect_count, Note.comment_count)
+            .where(visibility(role, bindparam("viewer")), Note.is_draft.is_(False),
+                   Note.id.in_(bindparam("notes", expanding=True))))
 
 
 def _followees_liked_cached(session: Session, viewer: User | None, page_key: str, note_ids: list[int]) -> dict:

@@ -27,6 +27,20 @@ IMAGES_MIN, IMAGES_MAX = 1, 18
 def visible_notes(viewer: User | None):
     """SQL condition: published, not hidden, author not suspended; authors see their own
     drafts and hidden notes, admins see hidden ones (to review them)."""
+    role = viewer_role(viewer)
+    return visibility(role, viewer.id if role != "anonymous" else None)
+
+
+def viewer_role(viewer: User | None) -> str:
+    """What decides which notes a viewer sees: "anonymous", "member" or "admin"."""
+    if viewer is None or not viewer.is_authenticated:
+        return "anonymous"
+    return "admin" if viewer.is_admin else "member"
+
+
+def visibility(role: str, viewer_id):
+    """visible_notes for a role and a viewer id (a value, or a bound parameter of a statement that
+    is built once per role and run for many viewers)."""
     public = and_(
         Note.is_draft == false(),
         Note.hidden_at.is_(None),
@@ -34,11 +48,11 @@ def visible_notes(viewer: User | None):
         # SQLite build the whole set of users first, on every page.
         ~exists().where(User.id == Note.author_id, User.suspended_at.is_not(None)),
     )
-    if viewer is None or not viewer.is_authenticated:
+    if role == "anonymous":
         return public
-    if viewer.is_admin:
-        return or_(Note.is_draft == false(), Note.author_id == viewer.id)
-    return or_(public, Note.author_id == viewer.id)
+    if role == "admin":
+        return or_(Note.is_draft == false(), Note.author_id == viewer_id)
+    return or_(public, Note.author_id == viewer_id)
 
 
 def published_notes(viewer: User | None):

@@ -458,3 +458,19 @@ def test_a_suspended_authors_notes_leave_home_even_from_a_cached_list(app, clien
     assert "輕量帳篷開箱" not in [item["title"] for item in feed(client, token, kind="following")["items"]]
     monkeypatch.setitem(app.config, "FEED_SNAPSHOT_SECONDS", 0)  # a fresh ranking leaves them out too
     assert "輕量帳篷開箱" not in [item["title"] for item in feed(client, token, kind="following")["items"]]
+
+
+def test_hidden_notes_take_no_place_in_an_authors_list(app, world, make_note, monkeypatch):
+    from app.accounts.models import User
+    from app.feed import candidates, service
+    from app.notes.models import Note
+
+    monkeypatch.setitem(app.config, "FEED_SNAPSHOT_SECONDS", 60)
+    newest = [make_note("writer", title=f"山屋筆記{i}") for i in range(3)][-1]
+    with app.app_context():
+        db.session.get(Note, newest).hidden_at = NOW
+        db.session.commit()
+        writer = db.session.scalar(select(User.id).where(User.username == "writer"))
+        config = service.settings()
+        three = candidates.author_lists(db.session, [writer], 3, NOW - config["max_age"], config)[writer]
+        assert len(three["notes"]) == 3 and newest not in [note[0] for note in three["notes"]]
