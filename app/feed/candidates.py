@@ -200,14 +200,12 @@ def _newest_first(query):
 
 
 def _candidate(now: float, new_for: float, author_id: int, note, author, affinity: float = 0.0) -> Candidate:
-    """A Candidate from a note [id, published, engagement, trusted, verified, bought] and its author
-    [joined, trust, flagged]; times are datetimes from a query or epoch seconds from the cache."""
+    """A Candidate from a query's note [id, published, engagement, trusted, verified, bought] and
+    author [joined, trust, flagged] (Home's cached lists build theirs inline)."""
     note_id, published, engagement, trusted, verified, bought = note
     joined, trust, flagged = author
-    published = published if isinstance(published, float) else published.timestamp()
-    joined = joined if isinstance(joined, float) else joined.timestamp()
     return Candidate(
-        note_id=note_id, author_id=author_id, age_hours=(now - published) / 3600, engagement=engagement or 0.0,
-        trusted_likers=trusted or 0, verified_likers=verified or 0, author_bought=bool(bought),
-        author_trust=trust or 0.0, author_flagged=bool(flagged), new_creator=now - joined < new_for,
-        affinity=affinity)
+        note_id=note_id, author_id=author_id, age_hours=(now - published.timestamp()) / 3600,
+        engagement=engagement or 0.0, trusted_likers=trusted or 0, verified_likers=verified or 0,
+        author_bought=bool(bought), author_trust=trust or 0.0, author_flagged=bool(flagged),
+        new_creator=now - joined.timestamp() < new_for, affinity=affinity)
