@@ -73,13 +73,18 @@ def jobs_worker(burst: bool, simple: bool, no_scheduler: bool):
         queue.wait_idle(app, timeout=60)
 
 
+def _require(name: str, known, what: str) -> None:
+    """Exit 1 with the names there are when NAME is not one of them."""
+    if name not in known:
+        click.echo(f"No {what} named {name!r}; there are: {', '.join(sorted(known))}.", err=True)
+        sys.exit(1)
+
+
 @jobs_group.command("run-periodic")
 @click.argument("name")
 def jobs_run_periodic(name: str):
     """Run the periodic job NAME now, in this process (for cron or by hand)."""
-    if name not in queue.PERIODIC:
-        click.echo(f"No periodic job named {name!r}; there are: {', '.join(sorted(queue.PERIODIC))}.", err=True)
-        sys.exit(1)
+    _require(name, queue.PERIODIC, "periodic job")
     started = time.perf_counter()
     queue.TASKS[name].function()
     click.echo(f"{name} done in {time.perf_counter() - started:.2f} s.")
@@ -89,9 +94,7 @@ def jobs_run_periodic(name: str):
 @click.argument("name")
 def jobs_enqueue(name: str):
     """Queue the task NAME (no arguments) for a worker, or run it here when Redis is absent."""
-    if name not in queue.TASKS:
-        click.echo(f"No task named {name!r}; there are: {', '.join(sorted(queue.TASKS))}.", err=True)
-        sys.exit(1)
+    _require(name, queue.TASKS, "task")
     app = current_app._get_current_object()
     where = queue.dispatch(app, name, (), name)
     if where == "in-process":

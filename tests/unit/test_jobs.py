@@ -151,6 +151,8 @@ def test_jobs_cli_runs_a_periodic_job_now(app, runner, make_user, make_product):
     assert order_status(app, order_id) == "cancelled"
     unknown = runner.invoke(args=["jobs", "run-periodic", "nope"])
     assert unknown.exit_code == 1 and "orders.sweep" in unknown.output
+    unknown_task = runner.invoke(args=["jobs", "enqueue", "nope"])
+    assert unknown_task.exit_code == 1 and "No task named 'nope'" in unknown_task.output
     listed = runner.invoke(args=["jobs", "list"])
     assert "orders.sweep" in listed.output and "media.backfill_variants" in listed.output
     assert "off: TRUST_AUTO_RECOMPUTE is false" in listed.output
