@@ -84,5 +84,4 @@ def init_app(app: Flask) -> None:
             "current_locale": locale,
             "html_lang": HTML_LANG.get(locale, "zh-Hant"),
             "language_names": LANGUAGE_NAMES,
-            "locale_form": LocaleForm(formdata=None, locale=locale, next=request.full_path.rstrip("?")),
         }

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime, timedelta
 
-from flask import Flask, current_app, g, url_for
+from flask import Flask, current_app, g, request, url_for
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from werkzeug.local import LocalProxy
 
+from app.cache import cache
 from app.media.images import scaled_size
 from app.media.service import variant_filename
 from app.notes import text
@@ -73,6 +76,45 @@ def card_text() -> dict[str, str]:
     return found[1]
 
 
+CARD_TEMPLATE = "_partials/_note_card.html"
+
+
+def note_cards(items) -> Markup:
+    """A page's note cards (``_partials/_note_card.html`` for each item), each rendered once per
+    distinct content and read from the app cache after that.
+
+    A card's HTML is a function of what ``_card_key`` names (the locale, the note's title, cover,
+    author and like count, the reader's like, the labels and reasons), so a cached card is never
+    stale: anything it shows changes the key. Entries live FEED_PAGE_CACHE_SECONDS. Cards with a
+    search highlight or snippet are rendered by including the template, not through here."""
+    if not items:
+        return Markup("")
+    locale = str(get_locale())
+    keys = [_card_key(locale, item) for item in items]
+    store = cache()
+    template = None
+    parts = []
+    for key, item, html in zip(keys, items, store.get_many(keys), strict=True):
+        if html is None:
+            template = template or current_app.jinja_env.get_template(CARD_TEMPLATE)
+            html = template.render(item=item)
+            store.set(key, html, float(current_app.config.get("FEED_PAGE_CACHE_SECONDS", 60)))
+        parts.append(html)
+    return Markup("".join(parts))  # noqa: S704  # nosec B704  # rendered by the autoescaping template
+
+
+def _card_key(locale: str, item) -> str:
+    """Every input of the card template, hashed (tests/web/test_note_cards.py changes each one)."""
+    note = item.note
+    author, cover = note.author, note.cover
+    shown = (request.script_root, note.id, note.title, note.is_draft, note.like_count,
+             (cover.key, cover.width, cover.height) if cover else None,
+             author.username, author.display_name, author.avatar_key,
+             bool(item.liked), bool(item.sponsored), bool(item.verified), [tuple(reason) for reason in item.why])
+    digest = hashlib.blake2b(repr(shown).encode(), digest_size=16).hexdigest()
+    return f"card-html:{locale}:{digest}"
+
+
 def init_app(app: Flask) -> None:
     from app.feed.service import why
     from app.moderation.service import REASON_LABELS
@@ -83,6 +125,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["report_reasons"] = REASON_LABELS
     app.jinja_env.globals["why_you_see"] = why
     app.jinja_env.globals["card_text"] = card_text
+    app.jinja_env.globals["note_cards"] = note_cards
     app.jinja_env.filters["rich_text"] = rich_text
     app.jinja_env.filters["hashtags"] = text.hashtags
     app.jinja_env.filters["when"] = when
