@@ -321,14 +321,21 @@ def _snapshot_for(session: Session, kind: str, viewer: User | None,
         return after[0], row.created_at, after[1], None
     # A recent snapshot serves page 1 again: Discover's is everyone's, Home's the reader's own
     # (dropped when they follow or unfollow someone, see forget_home).
-    viewer_match = FeedSnapshot.viewer_id.is_(None) if viewer_id is None else FeedSnapshot.viewer_id == viewer_id
-    latest = session.execute(select(FeedSnapshot.id, FeedSnapshot.created_at).where(
-        FeedSnapshot.kind == kind, viewer_match,
-        FeedSnapshot.created_at > utcnow() - settings()["fresh_for"]).order_by(FeedSnapshot.id.desc()).limit(1)).first()
+    latest = session.execute(_latest_snapshot_query(viewer_id is None), {
+        "kind": kind, "viewer": viewer_id, "since": utcnow() - settings()["fresh_for"]}).first()
     if latest is not None:
         return latest.id, latest.created_at, 0, None
     snapshot_id, created_at, items = build_snapshot(session, kind, viewer if kind == "following" else None)
     return snapshot_id, created_at, 0, items
+
+
+@functools.cache
+def _latest_snapshot_query(shared: bool):
+    """The newest snapshot of a kind made since a moment: Discover's (``shared``) or a reader's."""
+    viewer_match = FeedSnapshot.viewer_id.is_(None) if shared else FeedSnapshot.viewer_id == bindparam("viewer")
+    return (select(FeedSnapshot.id, FeedSnapshot.created_at)
+            .where(FeedSnapshot.kind == bindparam("kind"), viewer_match, FeedSnapshot.created_at > bindparam("since"))
+            .order_by(FeedSnapshot.id.desc()).limit(1))
 
 
 def build_snapshot(session: Session, kind: str, viewer: User | None) -> tuple[int, datetime, list]:

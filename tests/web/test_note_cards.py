@@ -6,11 +6,14 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from flask_babel import get_locale
 
-from app.cache import cache
+from app.cache import LocalCache, RedisCache, cache
 from app.feed.cards import CardAuthor, CardImage, CardNote
 from app.feed.service import FeedItem
-from app.templating import CARD_TEMPLATE, note_cards
+from app.templating import CARD_TEMPLATE, _card_key, note_cards
+from tests.conftest import require
+from tests.unit.test_cache import REDIS_URL, redis_up
 
 NOTE = CardNote(id=7, author_id=3, title="夏日防曬開箱", is_draft=False, published_at=None, product_id=None,
                 like_count=12, collect_count=2, comment_count=1,
@@ -67,17 +70,21 @@ def test_cards_are_cached_per_locale(app):
     assert "Verified purchase" not in chinese and "已購買" in chinese
 
 
-def test_a_page_reads_its_cards_from_the_cache(app):
+@pytest.mark.parametrize("redis_url", [None, REDIS_URL])
+def test_a_page_reads_its_cards_from_the_cache(app, monkeypatch, redis_url):
+    if redis_url:
+        require(redis_up(), "Redis at 127.0.0.1:6379 is not running")
+    monkeypatch.setitem(app.config, "REDIS_URL", redis_url)
     items = [_note(id=note_id, title=f"筆記{note_id}") for note_id in (1, 2, 3)]
     with app.test_request_context("/discover"):
-        before = len(cache())
+        assert isinstance(cache(), RedisCache if redis_url else LocalCache)
         first = note_cards(items)
-        assert len(cache()) == before + 3
-        # A card cached under the same content is served as stored, not re-rendered.
-        key = next(k for k in cache()._entries if k.startswith("card-html:"))
-        cache().set(key, "<article>from the cache</article>", 60)
+        keys = [_card_key(str(get_locale()), item) for item in items]
+        assert "".join(cache().get(key) for key in keys) == first
+        # A card cached under the same content is served as stored, not rendered again.
+        cache().set(keys[1], "<article>from the cache</article>", 60)
         again = note_cards(items)
-        assert again != first and "from the cache" in again
+        assert str(again) == str(first).replace(fresh(app, items[1]), "<article>from the cache</article>")
         assert note_cards([]) == ""
 
 
