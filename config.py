@@ -63,6 +63,7 @@ class Config:
     FEED_SNAPSHOT_LENGTH = _env_int("FEED_SNAPSHOT_LENGTH", 1000)  # ranked places kept per snapshot
     FEED_SNAPSHOT_SECONDS = _env_int("FEED_SNAPSHOT_SECONDS", 60)  # Discover is re-ranked this often
     FEED_SNAPSHOT_KEEP_HOURS = _env_int("FEED_SNAPSHOT_KEEP_HOURS", 24)
+    FEED_PAGE_CACHE_SECONDS = _env_int("FEED_PAGE_CACHE_SECONDS", 60)  # ranked pages and rendered cards
     # Trust (app/trust): recomputed in the background after a write request once the last run is
     # older than TRUST_RECOMPUTE_SECONDS and there is new evidence, or TRUST_RECOMPUTE_EVIDENCE
     # new rows (follows, likes, collects, comments, orders) have arrived.

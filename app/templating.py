@@ -76,43 +76,56 @@ def card_text() -> dict[str, str]:
     return found[1]
 
 
-CARD_TEMPLATE = "_partials/_note_card.html"
+CARD_TEMPLATES = ("_partials/_note_card.html", "_partials/_avatar.html")  # the card and what it includes
 
 
-def note_cards(items) -> Markup:
-    """A page's note cards (``_partials/_note_card.html`` for each item), each rendered once per
+def render_note_cards(items: list) -> Markup:
+    """A page's note cards (``_partials/_note_card.html`` for each FeedItem), each rendered once per
     distinct content and read from the app cache after that.
 
-    A card's HTML is a function of what ``_card_key`` names (the locale, the note's title, cover,
-    author and like count, the reader's like, the labels and reasons), so a cached card is never
-    stale: anything it shows changes the key. Entries live FEED_PAGE_CACHE_SECONDS. Cards with a
-    search highlight or snippet are rendered by including the template, not through here."""
+    A card's HTML is a function of what ``_card_key`` names (the templates' own source, the locale,
+    the note's title, cover, author and like count, the reader's like, the labels and reasons), so
+    a cached card is never stale: anything it shows changes the key. Entries live
+    FEED_PAGE_CACHE_SECONDS. Cards with a search highlight or snippet include the template instead."""
     if not items:
         return Markup("")
-    locale = str(get_locale())
-    keys = [_card_key(locale, item) for item in items]
+    from app.feed.service import page_cache_seconds
+
+    prefix = f"card-html:{_card_templates_version()}:{get_locale()}:"
+    keys = [prefix + _card_key(item) for item in items]
     store = cache()
     template = None
     parts = []
     for key, item, html in zip(keys, items, store.get_many(keys), strict=True):
         if html is None:
-            template = template or current_app.jinja_env.get_template(CARD_TEMPLATE)
+            template = template or current_app.jinja_env.get_template(CARD_TEMPLATES[0])
             html = template.render(item=item)
-            store.set(key, html, float(current_app.config.get("FEED_PAGE_CACHE_SECONDS", 60)))
+            store.set(key, html, page_cache_seconds())
         parts.append(html)
     return Markup("".join(parts))  # noqa: S704  # nosec B704  # rendered by the autoescaping template
 
 
-def _card_key(locale: str, item) -> str:
-    """Every input of the card template, hashed (tests/web/test_note_cards.py changes each one)."""
+def _card_key(item) -> str:
+    """Every input of the card templates, hashed (tests/web/test_note_cards.py changes each one)."""
     note = item.note
     author, cover = note.author, note.cover
     shown = (request.script_root, note.id, note.title, note.is_draft, note.like_count,
              (cover.key, cover.width, cover.height) if cover else None,
              author.username, author.display_name, author.avatar_key,
              bool(item.liked), bool(item.sponsored), bool(item.verified), [tuple(reason) for reason in item.why])
-    digest = hashlib.blake2b(repr(shown).encode(), digest_size=16).hexdigest()
-    return f"card-html:{locale}:{digest}"
+    return hashlib.blake2b(repr(shown).encode(), digest_size=16).hexdigest()
+
+
+def _card_templates_version() -> str:
+    """A hash of the card templates' source: a release that changes them never reads the cards an
+    older release cached (in a shared Redis)."""
+    found = current_app.extensions.get("card_templates_version")
+    if found is None:
+        env = current_app.jinja_env
+        sources = "".join(env.loader.get_source(env, name)[0] for name in CARD_TEMPLATES)
+        found = current_app.extensions["card_templates_version"] = hashlib.blake2b(
+            sources.encode(), digest_size=6).hexdigest()
+    return found
 
 
 def init_app(app: Flask) -> None:
@@ -125,7 +138,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["report_reasons"] = REASON_LABELS
     app.jinja_env.globals["why_you_see"] = why
     app.jinja_env.globals["card_text"] = card_text
-    app.jinja_env.globals["note_cards"] = note_cards
+    app.jinja_env.globals["render_note_cards"] = render_note_cards
     app.jinja_env.filters["rich_text"] = rich_text
     app.jinja_env.filters["hashtags"] = text.hashtags
     app.jinja_env.filters["when"] = when

@@ -152,7 +152,7 @@ def page_cache_seconds() -> float:
     """How long a ranked page is cached. Visibility, counts and edits are checked per request, so
     what a cached page can hold back is an author's new name or avatar and a note's labels and
     signals: for at most this plus card_cache_seconds (the page may be built from a cached card)."""
-    return float(current_app.config.get("FEED_PAGE_CACHE_SECONDS", 60))
+    return float(current_app.config["FEED_PAGE_CACHE_SECONDS"])
 
 
 def _page_data(session: Session, kind: str, viewer: User | None, snapshot_id: int, entries: list | None,

@@ -61,6 +61,20 @@ def test_user_setting_beats_everything_and_is_saved(client, make_user, auth, app
     assert html_lang(fresh.get("/")) == "en"
 
 
+def test_the_switcher_on_a_page_posts_its_own_token_and_comes_back(client, csrf_enabled):
+    import re
+
+    html = client.get("/discover?cursor=", headers={"Accept-Language": "zh-TW"}).get_data(as_text=True)
+    form = re.search(r'<form method="post" action="/locale".*?</form>', html, re.S).group(0)
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form))
+    assert set(fields) == {"csrf_token", "next"} and fields["next"] == "/discover?cursor="
+    response = client.post("/locale", data={**fields, "locale": "en"})
+    assert response.status_code == 302 and response.headers["Location"] == "/discover?cursor="
+    assert html_lang(client.get("/")) == "en"
+    refused = client.post("/locale", data={"next": "/", "locale": "zh_Hans"})  # no token
+    assert refused.status_code == 400 and html_lang(client.get("/")) == "en"
+
+
 def test_unknown_locale_is_ignored(client):
     client.post("/locale", data={"locale": "klingon"})
     assert html_lang(client.get("/")) == "zh-Hant"
