@@ -118,9 +118,10 @@ def _card_key(item) -> str:
 
 def _card_templates_version() -> str:
     """A hash of the card templates' source: a release that changes them never reads the cards an
-    older release cached (in a shared Redis)."""
+    older release cached (in a shared Redis). Read again on every page while templates auto-reload
+    (debug), so an edited card shows at once."""
     found = current_app.extensions.get("card_templates_version")
-    if found is None:
+    if found is None or current_app.jinja_env.auto_reload:
         env = current_app.jinja_env
         sources = "".join(env.loader.get_source(env, name)[0] for name in CARD_TEMPLATES)
         found = current_app.extensions["card_templates_version"] = hashlib.blake2b(

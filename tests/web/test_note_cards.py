@@ -157,3 +157,20 @@ def test_one_readers_like_never_reaches_another_on_profile_and_tag_pages(app, cl
     assert [active(path) for path in pages] == [False, False]
     auth.logout()
     assert [active(path) for path in pages] == [False, False]
+
+
+def test_an_edited_card_template_shows_at_once_while_templates_auto_reload(app, monkeypatch):
+    from jinja2 import ChoiceLoader, DictLoader
+
+    edited = {"_partials/_note_card.html": "<article>edited {{ item.note.title }}</article>",
+              "_partials/_avatar.html": ""}
+    with app.test_request_context("/discover"):
+        before = render_note_cards([ITEM])
+        monkeypatch.setattr(app.jinja_env, "auto_reload", True)
+        monkeypatch.setattr(app.jinja_env, "loader", ChoiceLoader([DictLoader(edited), app.jinja_env.loader]))
+        app.jinja_env.cache.clear()
+        try:
+            assert render_note_cards([ITEM]) == "<article>edited 夏日防曬開箱</article>" != before
+        finally:
+            app.jinja_env.cache.clear()
+            app.extensions.pop("card_templates_version", None)
